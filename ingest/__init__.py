@@ -1,0 +1,1 @@
+"""Turning document files into chunks in the store."""

@@ -1,0 +1,54 @@
+"""Blocks in, chunks out: llama-index's sentence splitter, with stable ids."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from assistant.types import Block, Chunk, DocMeta
+
+
+@lru_cache(maxsize=8)
+def _splitter(size: int, overlap: int):
+    from llama_index.core.node_parser import SentenceSplitter
+
+    return SentenceSplitter(chunk_size=size, chunk_overlap=min(overlap, size // 2))
+
+
+def chunk_id(doc_id: str, page: int | None, position: int) -> str:
+    """Stable id from the document id, page and position (same input, same id)."""
+    return f"{doc_id}#p{page or 0}-{position}"
+
+
+def chunk_blocks(meta: DocMeta, blocks: list[Block], size: int, overlap: int) -> list[Chunk]:
+    """Split each block; chunks never straddle pages or sections, so citations stay exact."""
+    splitter = _splitter(size, overlap)
+    chunks: list[Chunk] = []
+    per_page: dict[int, int] = {}
+    for block in blocks:
+        for piece in splitter.split_text(block.text):
+            piece = piece.strip()
+            if not piece:
+                continue
+            key = block.page or 0
+            pos = per_page.get(key, 0)
+            per_page[key] = pos + 1
+            chunks.append(
+                Chunk(
+                    chunk_id=chunk_id(meta.doc_id, block.page, pos),
+                    doc_id=meta.doc_id,
+                    text=piece,
+                    page=block.page,
+                    section=block.section,
+                    position=len(chunks),
+                    meta=meta,
+                )
+            )
+    return chunks
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What the encoder reads: the title and section give a short passage its context."""
+    head = chunk.meta.title
+    if chunk.section and chunk.section != head:
+        head = f"{head} - {chunk.section}"
+    return f"{head}\n{chunk.text}"

@@ -1,0 +1,282 @@
+"""One loader per format: a file in, a list of text blocks (page or section) out.
+
+Every failure is a :class:`LoadError` with a reason a person can act on; the
+pipeline reports it and moves on to the next file.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+from assistant.types import Block
+
+SUPPORTED = (".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt")
+MAX_DOCX_UNPACKED = 200 * 1024 * 1024  # a DOCX that inflates past this is treated as a zip bomb
+
+
+class LoadError(Exception):
+    """A file that cannot be indexed, with the reason."""
+
+
+def clean_text(text: str) -> str:
+    """Join hyphenated line breaks and wrapped lines; keep paragraph breaks; squeeze spaces."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    text = re.sub(r"(\w)-\n(\w)", r"\1\2", text)
+    paragraphs = re.split(r"\n\s*\n", text)
+    out = []
+    for para in paragraphs:
+        para = re.sub(r"[ \t\f\v]+", " ", para)
+        para = re.sub(r"\s*\n\s*", " ", para).strip()
+        if para:
+            out.append(para)
+    return "\n\n".join(out)
+
+
+def _heading_like(line: str) -> bool:
+    line = line.strip()
+    return 2 < len(line) < 80 and not line.endswith((".", ",", ";", ":")) and line[0].isupper() and len(line.split()) <= 10
+
+
+def load_pdf(path: Path) -> list[Block]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path), strict=False)
+        if reader.is_encrypted:
+            try:
+                ok = reader.decrypt("")
+            except Exception:
+                ok = 0
+            if not ok:
+                raise LoadError("encrypted PDF (a password is required to read it)")
+        pages = list(reader.pages)
+    except LoadError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError, IndexError) as exc:
+        raise LoadError(f"corrupt or unreadable PDF ({type(exc).__name__}: {str(exc)[:120]})") from exc
+    except Exception as exc:  # pypdf raises many kinds on damaged files
+        raise LoadError(f"corrupt or unreadable PDF ({type(exc).__name__})") from exc
+    if not pages:
+        raise LoadError("PDF has no pages")
+    page_lines: list[list[str]] = []
+    for number, page in enumerate(pages, start=1):
+        try:
+            raw = page.extract_text() or ""
+        except Exception as exc:
+            raise LoadError(f"cannot extract text from page {number} ({type(exc).__name__})") from exc
+        page_lines.append([ln for ln in raw.splitlines() if ln.strip()])
+    repeated = _running_lines(page_lines)
+    blocks: list[Block] = []
+    section = ""
+    for number, lines in enumerate(page_lines, start=1):
+        lines = [ln for ln in lines if _shape(ln) not in repeated]
+        for line in lines[:3]:
+            if _heading_like(line):
+                section = line.strip()
+                break
+        text = clean_text("\n\n".join(_paragraphs_from_lines(lines)))
+        if text:
+            blocks.append(Block(text=text, page=number, section=section))
+    if not blocks:
+        raise LoadError(f"no text layer in {len(pages)} page(s) (a scanned PDF needs OCR first)")
+    return blocks
+
+
+def _shape(line: str) -> str:
+    return re.sub(r"\d+", "#", line.strip().lower())
+
+
+def _running_lines(page_lines: list[list[str]]) -> set[str]:
+    """Headers and footers: lines (digits ignored) that recur at the top or bottom of most pages."""
+    if len(page_lines) < 2:
+        return set()
+    counts: dict[str, int] = {}
+    for lines in page_lines:
+        for shape in {_shape(ln) for ln in lines[:2] + lines[-2:]}:
+            counts[shape] = counts.get(shape, 0) + 1
+    need = max(2, int(0.6 * len(page_lines) + 0.5))
+    return {shape for shape, n in counts.items() if n >= need}
+
+
+def _paragraphs_from_lines(lines: list[str]) -> list[str]:
+    """Group extracted PDF lines into paragraphs: a heading-like line stands alone."""
+    paras: list[str] = []
+    current: list[str] = []
+    for line in lines:
+        if _heading_like(line) and (not current or current[-1].rstrip().endswith((".", ":", "?", "!"))):
+            if current:
+                paras.append(" ".join(current))
+                current = []
+            paras.append(line.strip())
+        else:
+            current.append(line.strip())
+    if current:
+        paras.append(" ".join(current))
+    return paras
+
+
+def load_docx(path: Path) -> list[Block]:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            unpacked = sum(info.file_size for info in zf.infolist())
+            if unpacked > MAX_DOCX_UNPACKED:
+                raise LoadError(f"DOCX inflates to {unpacked // 2**20} MB (suspected zip bomb)")
+            if "word/document.xml" not in zf.namelist():
+                raise LoadError("not a Word document (no word/document.xml inside)")
+    except zipfile.BadZipFile as exc:
+        raise LoadError("corrupt DOCX (not a valid zip archive)") from exc
+    import docx
+
+    try:
+        document = docx.Document(str(path))
+    except Exception as exc:
+        raise LoadError(f"corrupt DOCX ({type(exc).__name__})") from exc
+    sections: list[tuple[str, list[str]]] = [("", [])]
+    for para in document.paragraphs:
+        text = para.text.strip()
+        if not text:
+            continue
+        style = (para.style.name if para.style is not None else "") or ""
+        if style.startswith(("Heading", "Title")):
+            sections.append((text, []))
+        else:
+            sections[-1][1].append(text)
+    for table in document.tables:
+        rows = [" | ".join(cell.text.strip() for cell in row.cells) for row in table.rows]
+        sections[-1][1].append("\n".join(rows))
+    return _blocks_from_sections(sections)
+
+
+def _blocks_from_sections(sections: list[tuple[str, list[str]]]) -> list[Block]:
+    blocks = []
+    for heading, paras in sections:
+        body = clean_text("\n\n".join(paras))
+        if body:
+            blocks.append(Block(text=body, page=None, section=heading))
+        elif heading and blocks == [] and len(sections) == 1:
+            blocks.append(Block(text=heading, page=None, section=heading))
+    if not blocks:
+        raise LoadError("document contains no text")
+    return blocks
+
+
+def load_markdown_text(text: str) -> list[Block]:
+    sections: list[tuple[str, list[str]]] = [("", [])]
+    in_front_matter = text.startswith("---\n")
+    lines = text.splitlines()
+    start = 0
+    if in_front_matter:
+        end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+        start = end + 1 if end is not None else 0
+    for line in lines[start:]:
+        match = re.match(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$", line)
+        if match:
+            sections.append((match.group(2).strip(), []))
+        else:
+            sections[-1][1].append(line)
+    return _blocks_from_sections([(h, ["\n".join(body)]) for h, body in sections])
+
+
+def _decode_text(path: Path) -> str:
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise LoadError("binary content, not text (NUL bytes found)")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - cp1252 decodes nearly anything
+        raise LoadError("not a text file (cannot decode as UTF-8)")
+    control = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if control > max(8, len(text[:8192]) // 50):
+        raise LoadError("binary content, not text (too many control characters)")
+    if not text.strip():
+        raise LoadError("file contains only whitespace")
+    return text
+
+
+def load_markdown(path: Path) -> list[Block]:
+    return load_markdown_text(_decode_text(path))
+
+
+def load_text(path: Path) -> list[Block]:
+    text = _decode_text(path)
+    sections: list[tuple[str, list[str]]] = [("", [])]
+    for para in re.split(r"\n\s*\n", text):
+        stripped = para.strip()
+        first, _, rest = stripped.partition("\n")
+        underlined = re.fullmatch(r"[=\-~]{3,}", rest.strip() or "x")
+        if stripped and ((first.isupper() and len(first) < 80 and not rest) or underlined):
+            sections.append((first.strip().title() if first.isupper() else first.strip(), []))
+        else:
+            sections[-1][1].append(para)
+    return _blocks_from_sections(sections)
+
+
+def load_html(path: Path) -> list[Block]:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(_decode_text(path), "html.parser")
+    for tag in soup(["script", "style", "noscript", "template", "nav", "footer"]):
+        tag.decompose()
+    sections: list[tuple[str, list[str]]] = [("", [])]
+    body = soup.body or soup
+    block_tags = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "th", "pre", "blockquote", "dd", "dt", "caption"]
+    for element in body.find_all(block_tags):
+        if element.find(block_tags):  # its children will be visited on their own
+            continue
+        text = " ".join(element.get_text(" ", strip=True).split())
+        if not text:
+            continue
+        if element.name in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            sections.append((text, []))
+        else:
+            sections[-1][1].append(text)
+    if all(not paras for _, paras in sections):
+        loose = " ".join(body.get_text(" ", strip=True).split())
+        sections = [("", [loose])]
+    return _blocks_from_sections(sections)
+
+
+LOADERS: dict[str, Callable[[Path], list[Block]]] = {
+    ".pdf": load_pdf,
+    ".docx": load_docx,
+    ".html": load_html,
+    ".htm": load_html,
+    ".md": load_markdown,
+    ".markdown": load_markdown,
+    ".txt": load_text,
+}
+
+
+def check_file(path: Path, max_mb: float) -> None:
+    """Reasons to refuse a file before reading it: unknown format, empty, too large."""
+    suffix = path.suffix.lower()
+    if suffix not in LOADERS:
+        raise LoadError(f"unsupported format '{suffix or path.name}' (supported: {', '.join(SUPPORTED)})")
+    size = path.stat().st_size
+    if size == 0:
+        raise LoadError("empty file (0 bytes)")
+    if size > max_mb * 2**20:
+        raise LoadError(f"file too large ({size / 2**20:.1f} MB; the limit is {max_mb:g} MB, setting max_file_mb)")
+
+
+def load(path: Path, max_mb: float = 50.0) -> list[Block]:
+    """Blocks of text for any supported file, or :class:`LoadError` saying why not."""
+    check_file(path, max_mb)
+    try:
+        return LOADERS[path.suffix.lower()](path)
+    except LoadError:
+        raise
+    except RecursionError as exc:
+        raise LoadError("file structure too deeply nested to read") from exc
+    except MemoryError as exc:
+        raise LoadError("file needs too much memory to read") from exc
+    except Exception as exc:
+        raise LoadError(f"unreadable {path.suffix.lower()} file ({type(exc).__name__}: {str(exc)[:120]})") from exc

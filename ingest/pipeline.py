@@ -1,0 +1,374 @@
+"""Incremental sync of document folders into the index.
+
+Plan by content hash (file bytes + metadata): unchanged files are skipped,
+changed ones re-chunked and replaced, vanished ones deleted. Each document is
+committed on its own (upsert new chunks, delete its stale ones, then record it in
+the manifest, written atomically), so a crash part-way leaves every document
+either in its old or its new version, and re-running converges. A file that
+cannot be read is reported and skipped; if an older version of it was indexed,
+that version stays.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.embedding import EmbeddingCache, Embedder, make_embedder
+from assistant.keyword import KeywordIndex
+from assistant.settings import Settings
+from assistant.store import ChromaStore, DocRecord, Manifest
+from assistant.types import Chunk, DocMeta
+from ingest.chunking import chunk_blocks, embedding_text
+from ingest.loaders import LoadError, check_file, load
+from ingest.metadata import MetadataError, is_metadata_file, meta_for, read_catalogue
+
+log = logging.getLogger(__name__)
+
+
+class IngestBusyError(RuntimeError):
+    """Another ingestion holds the index lock."""
+
+
+@dataclass
+class FileResult:
+    path: str
+    doc_id: str
+    status: str  # added | updated | unchanged | removed | failed
+    reason: str = ""
+    chunks: int = 0
+
+
+@dataclass
+class SyncReport:
+    files: list[FileResult] = field(default_factory=list)
+    chunks_written: int = 0
+    chunks_embedded: int = 0
+    cache_hits: int = 0
+    seconds: float = 0.0
+    dry_run: bool = False
+    index_version: str = ""
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def status(self) -> str:
+        failed = self.count("failed")
+        if not failed:
+            return "ok"
+        return "partial" if len(self.files) > failed else "failed"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "dry_run": self.dry_run,
+            **{k: self.count(k) for k in ("added", "updated", "unchanged", "removed", "failed")},
+            "failures": [{"path": f.path, "reason": f.reason} for f in self.files if f.status == "failed"],
+            "changes": [asdict(f) for f in self.files if f.status in ("added", "updated", "removed")],
+            "chunks": self.chunks_written,
+            "embedded": self.chunks_embedded,
+            "cache_hits": self.cache_hits,
+            "seconds": round(self.seconds, 3),
+            "index_version": self.index_version,
+        }
+
+
+@dataclass
+class _Planned:
+    path: Path
+    doc_id: str
+    sha256: str
+    meta: DocMeta
+    action: str  # add | update | unchanged
+
+
+@contextmanager
+def index_lock(settings: Settings, wait: bool = True) -> Iterator[None]:
+    """Serialise ingestions of one index (a second waits, or fails fast with ``wait=False``)."""
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    with open(settings.index_dir / ".ingest.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not wait:
+                raise IngestBusyError(f"another ingestion is running on {settings.index_dir}") from None
+            log.warning("another ingestion is running on %s; waiting for it", settings.index_dir)
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _scan(paths: list[Path]) -> tuple[list[tuple[Path, Path]], list[Path]]:
+    """(root, file) pairs for every candidate file, and the folders scanned (for deletions)."""
+    found: list[tuple[Path, Path]] = []
+    roots: list[Path] = []
+    for given in paths:
+        if given.is_dir():
+            roots.append(given)
+            for dirpath, dirnames, filenames in os.walk(given):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
+                for name in sorted(filenames):
+                    file = Path(dirpath) / name
+                    if not name.startswith(".") and not is_metadata_file(file):
+                        found.append((given, file))
+        elif given.is_file():
+            found.append((given.parent, given))
+        else:
+            raise FileNotFoundError(f"no such file or folder: {given}")
+    return found, roots
+
+
+def _hash_file(path: Path, meta: DocMeta) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    digest.update(json.dumps(meta.to_dict(), sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def plan(paths: list[Path], settings: Settings, manifest: Manifest, report: SyncReport) -> tuple[list[_Planned], list[str]]:
+    """What a sync would do: files to add/update/skip, doc ids to remove. Failures go to ``report``."""
+    found, roots = _scan(paths)
+    planned: list[_Planned] = []
+    seen: dict[str, Path] = {}
+    catalogues: dict[Path, dict] = {}
+    for root, file in found:
+        doc_id = file.relative_to(root).as_posix()
+        shown = str(file)
+        try:
+            if doc_id in seen:
+                raise LoadError(f"document id {doc_id!r} is also used by {seen[doc_id]}")
+            seen[doc_id] = file
+            check_file(file, settings.max_file_mb)
+            if root not in catalogues:
+                catalogues[root] = read_catalogue(root)
+            meta = meta_for(doc_id, file, catalogues[root], settings.default_audience)
+            sha = _hash_file(file, meta)
+        except (LoadError, MetadataError, OSError) as exc:
+            report.files.append(FileResult(shown, doc_id, "failed", str(exc)))
+            continue
+        old = manifest.docs.get(doc_id)
+        action = "add" if old is None else ("unchanged" if old.sha256 == sha else "update")
+        planned.append(_Planned(file, doc_id, sha, meta, action))
+    resolved_roots = [r.resolve() for r in roots]
+    failed_ids = {f.doc_id for f in report.files if f.status == "failed"}
+    removed = []
+    for doc_id, rec in manifest.docs.items():
+        if doc_id in seen or doc_id in failed_ids:
+            continue
+        src = Path(rec.path).resolve()
+        if any(src.is_relative_to(r) for r in resolved_roots) and not src.exists():
+            removed.append(doc_id)
+    return planned, removed
+
+
+ProgressFn = Callable[[str, dict[str, Any]], None]
+
+
+def sync(
+    paths: list[Path],
+    settings: Settings,
+    *,
+    dry_run: bool = False,
+    wait: bool = True,
+    progress: ProgressFn | None = None,
+    embedder: Embedder | None = None,
+    store: ChromaStore | None = None,
+) -> SyncReport:
+    """Bring the index in step with ``paths``; see the module docstring for the guarantees."""
+    started = time.perf_counter()
+    report = SyncReport(dry_run=dry_run)
+    notify = progress or (lambda event, data: None)
+    with index_lock(settings, wait=wait):
+        manifest = Manifest.load(settings)
+        planned, removed = plan(paths, settings, manifest, report)
+        todo = [p for p in planned if p.action != "unchanged"]
+        for p in planned:
+            if p.action == "unchanged":
+                report.files.append(FileResult(str(p.path), p.doc_id, "unchanged", chunks=len(manifest.docs[p.doc_id].chunk_ids)))
+        if dry_run:
+            for p in todo:
+                report.files.append(FileResult(str(p.path), p.doc_id, "added" if p.action == "add" else "updated"))
+            for doc_id in removed:
+                report.files.append(FileResult(manifest.docs[doc_id].path, doc_id, "removed"))
+            report.seconds = time.perf_counter() - started
+            report.index_version = manifest.version
+            return report
+
+        store = store or ChromaStore(settings)
+        keyword_dir = settings.index_dir / f"keyword-{settings.index_settings_hash}"
+        crashed_before = manifest.dirty
+        changed = bool(todo or removed)
+        if changed or crashed_before:
+            manifest.dirty = True
+            manifest.save(settings)
+
+        for doc_id in removed:
+            rec = manifest.docs[doc_id]
+            store.delete_ids(sorted(set(rec.chunk_ids) | set(store.ids_for_doc(doc_id))))
+            del manifest.docs[doc_id]
+            manifest.save(settings)
+            report.files.append(FileResult(rec.path, doc_id, "removed", chunks=len(rec.chunk_ids)))
+            notify("removed", {"doc_id": doc_id})
+
+        if todo:
+            embedder = embedder or make_embedder(settings.embed_model, settings.embed_batch_size, settings.embed_threads)
+            cache = EmbeddingCache(settings.index_dir / "embed-cache.sqlite")
+            try:
+                _write_documents(todo, settings, manifest, store, embedder, cache, report, notify)
+            finally:
+                report.cache_hits = cache.hits
+                report.chunks_embedded = cache.misses
+                cache.close()
+
+        if crashed_before:
+            _sweep_orphans(store, manifest)
+        changed = bool(removed) or any(f.status in ("added", "updated") for f in report.files)
+        keyword_stale = _keyword_stamp(keyword_dir) != manifest.version
+        if changed or crashed_before or keyword_stale:
+            if changed or crashed_before:
+                manifest.generation += 1
+            notify("keyword", {"chunks": sum(len(r.chunk_ids) for r in manifest.docs.values())})
+            rebuild_keyword_index(store, keyword_dir, manifest.version)
+            manifest.dirty = False
+            manifest.save(settings)
+        report.index_version = manifest.version
+    report.seconds = time.perf_counter() - started
+    log.info("sync done: %s", {k: v for k, v in report.to_dict().items() if k not in ("failures", "changes")})
+    return report
+
+
+def _write_documents(
+    todo: list[_Planned],
+    settings: Settings,
+    manifest: Manifest,
+    store: ChromaStore,
+    embedder: Embedder,
+    cache: EmbeddingCache,
+    report: SyncReport,
+    notify: ProgressFn,
+) -> None:
+    """Load and chunk files in groups, embed each group in one batch, commit document by document."""
+    group: list[tuple[_Planned, list[Chunk], int]] = []
+    group_chunks = 0
+    target = max(settings.embed_batch_size * 4, 128)
+    for index, item in enumerate(todo):
+        notify("file", {"path": str(item.path), "index": index, "total": len(todo)})
+        try:
+            blocks = load(item.path, settings.max_file_mb)
+            chunks = chunk_blocks(item.meta, blocks, settings.chunk_size, settings.chunk_overlap)
+            if not chunks:
+                raise LoadError("no text to index after cleaning")
+        except LoadError as exc:
+            kept = " (the previously indexed version is kept)" if item.action == "update" else ""
+            report.files.append(FileResult(str(item.path), item.doc_id, "failed", f"{exc}{kept}"))
+            notify("failed", {"path": str(item.path), "reason": str(exc)})
+            continue
+        pages = max((b.page or 0) for b in blocks) or 1
+        group.append((item, chunks, pages))
+        group_chunks += len(chunks)
+        if group_chunks >= target:
+            _commit_group(group, settings, manifest, store, embedder, cache, report, notify)
+            group, group_chunks = [], 0
+    if group:
+        _commit_group(group, settings, manifest, store, embedder, cache, report, notify)
+
+
+def _commit_group(group, settings, manifest, store, embedder, cache, report, notify) -> None:
+    all_chunks = [c for _, chunks, _ in group for c in chunks]
+    vectors = cache.embed(embedder, [embedding_text(c) for c in all_chunks])
+    offset = 0
+    for item, chunks, pages in group:
+        vecs = vectors[offset : offset + len(chunks)]
+        offset += len(chunks)
+        ids = [c.chunk_id for c in chunks]
+        store.upsert(ids, vecs, [c.text for c in chunks], [c.store_metadata() for c in chunks])
+        stale = set(store.ids_for_doc(item.doc_id)) - set(ids)
+        old = manifest.docs.get(item.doc_id)
+        if old:
+            stale |= set(old.chunk_ids) - set(ids)
+        if stale:
+            store.delete_ids(sorted(stale))
+        manifest.docs[item.doc_id] = DocRecord(
+            doc_id=item.doc_id,
+            path=str(item.path),
+            sha256=item.sha256,
+            chunk_ids=ids,
+            title=item.meta.title,
+            doc_type=item.meta.doc_type,
+            audience=item.meta.audience,
+            pages=pages,
+            indexed_at=time.time(),
+            size=item.path.stat().st_size,
+            meta=item.meta.to_dict(),
+        )
+        manifest.save(settings)
+        status = "added" if item.action == "add" else "updated"
+        report.files.append(FileResult(str(item.path), item.doc_id, status, chunks=len(ids)))
+        report.chunks_written += len(ids)
+        notify("done", {"path": str(item.path), "chunks": len(ids), "status": status})
+
+
+def _sweep_orphans(store: ChromaStore, manifest: Manifest) -> None:
+    """After a crash: delete stored chunks that no manifest entry owns."""
+    owned = {cid for rec in manifest.docs.values() for cid in rec.chunk_ids}
+    orphans = [cid for cid, _, _ in store.iter_all(include=()) if cid not in owned]
+    if orphans:
+        log.warning("removing %d orphaned chunks left by an interrupted run", len(orphans))
+        store.delete_ids(orphans)
+
+
+def _keyword_stamp(folder: Path) -> str | None:
+    """The stamp of the saved keyword index, read from the head of its file (no full parse)."""
+    try:
+        with open(folder / "chunks.json", "rb") as fh:
+            head = fh.read(256)
+        marker = b'"stamp":"'
+        start = head.index(marker) + len(marker)
+        return head[start : head.index(b'"', start)].decode()
+    except (OSError, ValueError):
+        return None
+
+
+def rebuild_keyword_index(store: ChromaStore, folder: Path, stamp: str) -> KeywordIndex:
+    """Derive the BM25 index from what the store holds (the store is the source of truth)."""
+    ids, texts, metas = [], [], []
+    for cid, doc, meta in store.iter_all():
+        ids.append(cid)
+        texts.append(doc or "")
+        metas.append(meta or {})
+    index = KeywordIndex(ids, texts, metas, stamp=stamp)
+    index.save(folder)
+    return index
+
+
+def remove_document(doc_id: str, settings: Settings, store: ChromaStore | None = None) -> DocRecord:
+    """Delete one document from the index (store, keyword index and manifest) in one step."""
+    with index_lock(settings):
+        manifest = Manifest.load(settings)
+        rec = manifest.docs.get(doc_id)
+        if rec is None:
+            raise KeyError(doc_id)
+        store = store or ChromaStore(settings)
+        manifest.dirty = True
+        manifest.save(settings)
+        store.delete_ids(sorted(set(rec.chunk_ids) | set(store.ids_for_doc(doc_id))))
+        del manifest.docs[doc_id]
+        manifest.generation += 1
+        rebuild_keyword_index(store, settings.index_dir / f"keyword-{settings.index_settings_hash}", manifest.version)
+        manifest.dirty = False
+        manifest.save(settings)
+        return rec
