@@ -167,7 +167,8 @@ def load_settings(config: str | Path | None = None, **overrides: Any) -> Setting
     file_values = read_config_file(Path(config)) if config else {}
     flags = {k: v for k, v in overrides.items() if v is not None}
     env_names = {f"PA_{name.upper()}" for name in Settings.model_fields}
-    from_env = {n for n in env_names if n in os.environ}
+    # pydantic-settings matches PA_* names case-insensitively, so this check must too.
+    from_env = env_names & {key.upper() for key in os.environ}
     # Config-file values only apply where the environment says nothing.
     file_values = {k: v for k, v in file_values.items() if f"PA_{k.upper()}" not in from_env}
     return Settings(**{**file_values, **flags})

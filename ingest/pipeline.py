@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.embedding import EmbeddingCache, Embedder, make_embedder
+from assistant.embedding import Embedder, EmbeddingCache, make_embedder
 from assistant.keyword import KeywordIndex
 from assistant.settings import Settings
 from assistant.store import ChromaStore, DocRecord, Manifest

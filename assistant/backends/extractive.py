@@ -1,0 +1,87 @@
+"""The embedded default: an answer made of the passage sentences that answer the question.
+
+Each candidate sentence is scored by embedding similarity to the question and by
+how many of the question's topic terms it (or its document's title) contains;
+sentences lacking the kind of answer the question wants (a year for "when", a
+figure for "how many") are discounted. The best few, non-redundant, form the
+answer, each with its passage's marker. No model server is needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from assistant.backends import Draft
+from assistant.citations import Scorer
+from assistant.settings import Settings
+from assistant.text import HARD_SLOTS, INJECTION, content_terms, coverage, has_slot, required_slots, split_sentences
+from assistant.types import Passage
+
+_NOT_FACT = ("illustrative and not an official statement", "this section is illustrative")
+
+
+class ExtractiveBackend:
+    name = "extractive"
+
+    def __init__(self, settings: Settings, scorer: Scorer) -> None:
+        self.settings = settings
+        self.scorer = scorer
+
+    def candidates(self, passages: list[Passage]) -> list[tuple[str, int, str]]:
+        out = []
+        for n, p in enumerate(passages, start=1):
+            for sentence in split_sentences(p.text):
+                low = sentence.lower()
+                if INJECTION.search(sentence) or len(content_terms(sentence)) < 3 or any(x in low for x in _NOT_FACT):
+                    continue
+                out.append((sentence, n, f"{p.title} {p.section}"))
+        return out
+
+    def score(self, question: str, passages: list[Passage]) -> list[tuple[float, str, int]]:
+        """(score, sentence, passage number) for every candidate, best first."""
+        cands = self.candidates(passages)
+        if not cands:
+            return []
+        sims = self.scorer.similarity(question, [c[0] for c in cands])
+        slots = required_slots(question)
+        scored = []
+        for (sentence, n, context), sim in zip(cands, sims):
+            value = 0.6 * float(sim) + 0.4 * coverage(question, sentence, context)
+            for slot in slots:
+                if not has_slot(slot, sentence):
+                    value *= 0.75
+            value += 0.01 / n  # ties go to the better-ranked passage
+            scored.append((value, sentence, n))
+        scored.sort(key=lambda item: -item[0])
+        return scored
+
+    def draft(self, question: str, passages: list[Passage]) -> Draft:
+        scored = self.score(question, passages)
+        s = self.settings
+        if not scored or scored[0][0] < s.answer_min_score:
+            best = scored[0][0] if scored else 0.0
+            return Draft("", declined=True, reason=f"no passage answers the question (best evidence {best:.2f})")
+        best_score, best_sentence, _ = scored[0]
+        for slot in required_slots(question):
+            if slot in HARD_SLOTS and not has_slot(slot, best_sentence):
+                return Draft("", declined=True, reason=f"the documents do not state the {slot} asked for")
+        chosen = [scored[0]]
+        floor = max(s.answer_min_score, best_score - 0.1)
+        for item in scored[1:]:
+            if len(chosen) >= s.max_answer_sentences or item[0] < floor:
+                break
+            sims = self.scorer.similarity(item[1], [c[1] for c in chosen])
+            if float(sims.max()) < 0.85:
+                chosen.append(item)
+        text = " ".join(_cite(sentence, n) for _, sentence, n in chosen)
+        return Draft(text)
+
+    def stream(self, question: str, passages: list[Passage]) -> Iterator[str]:
+        draft = self.draft(question, passages)
+        yield draft.text
+
+
+def _cite(sentence: str, n: int) -> str:
+    if sentence[-1:] in ".!?":
+        return f"{sentence[:-1]} [{n}]{sentence[-1]}"
+    return f"{sentence} [{n}]."

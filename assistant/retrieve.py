@@ -1,0 +1,150 @@
+"""Hybrid retrieval: dense (Chroma) and keyword (BM25), fused by reciprocal rank.
+
+Access level and filters are part of both queries (Chroma ``where``, BM25 score
+mask), so nothing a reader may not see is ever fetched. After fusion, a
+per-document cap keeps one long document from crowding out the rest, and
+adjacent chunks of one document are merged so a passage reads whole.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.embedding import Embedder, EmbeddingCache
+from assistant.keyword import KeywordIndex
+from assistant.settings import Settings
+from assistant.store import ChromaStore, build_where
+from assistant.types import Filters, Passage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Hit:
+    chunk_id: str
+    text: str
+    meta: dict
+    rrf: float = 0.0
+    ranks: dict[str, int] = field(default_factory=dict)
+    dense: float = 0.0
+
+
+def rrf_fuse(rankings: dict[str, list[str]], k: int) -> dict[str, float]:
+    """Reciprocal rank fusion: sum over rankings of 1 / (k + rank), ranks from 1."""
+    scores: dict[str, float] = {}
+    for ranking in rankings.values():
+        for rank, cid in enumerate(ranking, start=1):
+            scores[cid] = scores.get(cid, 0.0) + 1.0 / (k + rank)
+    return scores
+
+
+def diversify(ordered: list[str], doc_of: dict[str, str], k: int, max_per_doc: int) -> list[str]:
+    """Take ids in order, at most ``max_per_doc`` per document; fill up from the rest if short."""
+    chosen: list[str] = []
+    per_doc: dict[str, int] = {}
+    skipped: list[str] = []
+    for cid in ordered:
+        doc = doc_of[cid]
+        if per_doc.get(doc, 0) < max_per_doc:
+            chosen.append(cid)
+            per_doc[doc] = per_doc.get(doc, 0) + 1
+        else:
+            skipped.append(cid)
+        if len(chosen) == k:
+            return chosen
+    return chosen + skipped[: k - len(chosen)]
+
+
+def _join_overlap(first: str, second: str) -> str:
+    """Concatenate two consecutive chunks, dropping the text they share."""
+    for size in range(min(len(first), len(second), 600), 15, -1):
+        if first.endswith(second[:size]):
+            return first + second[size:]
+    return f"{first} {second}"
+
+
+class Retriever:
+    """Turns a query into ranked passages the reader may see."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: ChromaStore,
+        keyword: KeywordIndex | None,
+        embedder: Embedder,
+        cache: EmbeddingCache | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.keyword = keyword
+        self.embedder = embedder
+        self.cache = cache
+        self._query_vectors: dict[str, np.ndarray] = {}
+
+    def embed_query(self, query: str) -> np.ndarray:
+        vec = self._query_vectors.get(query)
+        if vec is None:
+            vec = self.embedder.embed([query])[0]
+            if len(self._query_vectors) > 512:
+                self._query_vectors.clear()
+            self._query_vectors[query] = vec
+        return vec
+
+    def retrieve(self, query: str, role: str = "public", filters: Filters | None = None, k: int | None = None) -> list[Passage]:
+        s = self.settings
+        k = k or s.top_k
+        hits: dict[str, _Hit] = {}
+        dense = self.store.query(self.embed_query(query), s.candidates, build_where(role, filters))
+        for rank, (cid, sim, text, meta) in enumerate(dense, start=1):
+            hits[cid] = _Hit(cid, text or "", meta or {}, ranks={"dense": rank}, dense=sim)
+        sparse = self.keyword.search(query, s.candidates, role, filters) if self.keyword is not None else []
+        for rank, (cid, _score) in enumerate(sparse, start=1):
+            if cid not in hits:
+                found = self.keyword.get(cid)
+                if found is None:
+                    continue
+                hits[cid] = _Hit(cid, found[0], found[1])
+            hits[cid].ranks["keyword"] = rank
+        fused = rrf_fuse({"dense": [c for c, *_ in dense], "keyword": [c for c, _ in sparse if c in hits]}, s.rrf_k)
+        for cid, score in fused.items():
+            hits[cid].rrf = score
+        ordered = sorted(fused, key=lambda c: (-fused[c], c))
+        chosen = diversify(ordered, {c: hits[c].meta.get("doc_id", c) for c in ordered}, k, s.max_per_doc)
+        return self._merge_neighbours([hits[c] for c in chosen])
+
+    def _merge_neighbours(self, hits: list[_Hit]) -> list[Passage]:
+        """Adjacent chunks of one document and page become one passage (keeping the better rank)."""
+        by_key = {(h.meta.get("doc_id"), h.meta.get("page"), h.meta.get("position")): h for h in hits}
+        absorbed: set[str] = set()
+        passages: list[Passage] = []
+        for hit in hits:
+            if hit.chunk_id in absorbed:
+                continue
+            text = hit.text
+            doc, page, pos = hit.meta.get("doc_id"), hit.meta.get("page"), hit.meta.get("position")
+            nxt = by_key.get((doc, page, (pos or 0) + 1)) if pos is not None else None
+            if nxt is not None and nxt.chunk_id not in absorbed:
+                text = _join_overlap(text, nxt.text)
+                absorbed.add(nxt.chunk_id)
+            passages.append(self._to_passage(hit, text))
+        return passages
+
+    @staticmethod
+    def _to_passage(hit: _Hit, text: str) -> Passage:
+        m = hit.meta
+        page = m.get("page") or None
+        return Passage(
+            chunk_id=hit.chunk_id,
+            doc_id=m.get("doc_id", ""),
+            title=m.get("title", ""),
+            text=text,
+            page=page,
+            section=m.get("section", ""),
+            doc_type=m.get("doc_type", ""),
+            audience=m.get("audience", "staff"),
+            score=round(hit.rrf, 6),
+            ranks=dict(hit.ranks),
+        )

@@ -1,0 +1,264 @@
+"""The assistant as one object: the app, the REST API, the CLI and evals all go through here.
+
+``Assistant.stream`` yields typed events (searched query, draft text, the final
+verified answer); ``Assistant.ask`` returns the final :class:`Answer`. Documents,
+files and passages are only ever handed out after the reader's role is checked.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from assistant.backends import BackendError, make_backend
+from assistant.citations import Scorer, check, closest_sources, render
+from assistant.embedding import Embedder, make_embedder
+from assistant.followup import condense
+from assistant.keyword import KeywordIndex
+from assistant.retrieve import Retriever
+from assistant.settings import ACCESS_RANK, Settings
+from assistant.store import ChromaStore, DocRecord, Manifest, StoreUnavailableError
+from assistant.types import Answer, Filters, Passage
+
+log = logging.getLogger(__name__)
+
+DECLINE_TEXT = "The documents do not cover this question, so I will not guess."
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class NotFoundError(LookupError):
+    """No such document for this reader (the same answer whether it is missing or not allowed)."""
+
+
+def clean_question(question: str, limit: int) -> tuple[str, list[str]]:
+    """Strip control characters, squeeze space, cut to ``limit`` characters (with a notice)."""
+    if not isinstance(question, str):
+        raise ValueError("the question must be text")
+    text = " ".join(_CONTROL.sub(" ", question).split())
+    if not text:
+        raise ValueError("the question is empty")
+    notices = []
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0] or text[:limit]
+        notices.append(f"Your question was {len(question):,} characters long; only the first {limit:,} were used.")
+    return text, notices
+
+
+def check_role(role: str) -> str:
+    if role not in ACCESS_RANK:
+        raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ACCESS_RANK)}")
+    return role
+
+
+class Assistant:
+    """Retrieval, answering and citation checks over one index, for many readers."""
+
+    def __init__(self, settings: Settings, *, embedder: Embedder | None = None, store: ChromaStore | None = None) -> None:
+        self.settings = settings
+        self.store = store or ChromaStore(settings)
+        self._embedder = embedder
+        self._scorer: Scorer | None = None
+        self._backend = None
+        self._keyword: KeywordIndex | None = None
+        self._manifest: Manifest | None = None
+        self._manifest_mtime: float | None = None
+        self._retriever: Retriever | None = None
+        self._lock = threading.RLock()
+        self._audit_lock = threading.Lock()
+
+    # --- lazily built parts -------------------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            s = self.settings
+            self._embedder = make_embedder(s.embed_model, s.embed_batch_size, s.embed_threads)
+        return self._embedder
+
+    @property
+    def scorer(self) -> Scorer:
+        if self._scorer is None:
+            self._scorer = Scorer(self.embedder)
+        return self._scorer
+
+    @property
+    def backend(self):
+        if self._backend is None:
+            self._backend = make_backend(self.settings, self.scorer)
+        return self._backend
+
+    def refresh(self) -> None:
+        """Reload the manifest and keyword index when an ingestion has changed them."""
+        path = Manifest.path_for(self.settings)
+        mtime = path.stat().st_mtime if path.exists() else None
+        with self._lock:
+            if self._manifest is not None and mtime == self._manifest_mtime:
+                return
+            manifest = Manifest.load(self.settings)
+            keyword_dir = self.settings.index_dir / f"keyword-{self.settings.index_settings_hash}"
+            keyword = KeywordIndex.load(keyword_dir)
+            if keyword is not None and keyword.stamp != manifest.version:
+                log.warning("keyword index %s does not match index %s; re-run ingestion", keyword.stamp, manifest.version)
+            self._manifest, self._keyword, self._manifest_mtime = manifest, keyword, mtime
+
+    @property
+    def manifest(self) -> Manifest:
+        self.refresh()
+        assert self._manifest is not None
+        return self._manifest
+
+    def warm_up(self) -> None:
+        """Load the index and the model now rather than on the first question."""
+        self.refresh()
+        self.scorer.vectors(["warm up"])
+
+    # --- documents ----------------------------------------------------------------------
+    def documents(self, role: str = "public") -> list[DocRecord]:
+        """Documents this reader may see, by title."""
+        rank = ACCESS_RANK[check_role(role)]
+        docs = [d for d in self.manifest.docs.values() if ACCESS_RANK.get(d.audience, 2) <= rank]
+        return sorted(docs, key=lambda d: d.title.lower())
+
+    def document(self, doc_id: str, role: str = "public") -> DocRecord:
+        rank = ACCESS_RANK[check_role(role)]
+        rec = self.manifest.docs.get(doc_id)
+        if rec is None or ACCESS_RANK.get(rec.audience, 2) > rank:
+            raise NotFoundError(f"no document {doc_id!r}")
+        return rec
+
+    def document_file(self, doc_id: str, role: str = "public") -> Path:
+        """The original file of a document the reader may see (NotFoundError otherwise)."""
+        path = Path(self.document(doc_id, role).path)
+        if not path.is_file():
+            raise NotFoundError(f"the file of {doc_id!r} is no longer on disk")
+        return path
+
+    def source_paths(self) -> dict[str, str]:
+        return {doc_id: rec.path for doc_id, rec in self.manifest.docs.items()}
+
+    def health(self) -> dict[str, Any]:
+        manifest = self.manifest
+        try:
+            chunks: int | None = self.store.count()
+            status = "ok"
+        except StoreUnavailableError:
+            chunks, status = None, "store unavailable"
+        return {
+            "status": status,
+            "documents": len(manifest.docs),
+            "chunks": chunks,
+            "embed_model": self.settings.embed_model,
+            "backend": self.settings.backend,
+            "settings_hash": self.settings.settings_hash,
+            "index_version": manifest.version,
+            "store": self.store.location,
+        }
+
+    # --- questions ----------------------------------------------------------------------
+    def retrieve(self, query: str, role: str = "public", filters: Filters | dict | None = None, k: int | None = None) -> list[Passage]:
+        self.refresh()
+        filters = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
+        with self._lock:
+            if self._retriever is None or self._retriever.keyword is not self._keyword:
+                self._retriever = Retriever(self.settings, self.store, self._keyword, self.embedder)
+            retriever = self._retriever
+        return retriever.retrieve(query, check_role(role), filters, k)
+
+    def ask(self, question: str, history: list[dict] | None = None, role: str = "public", filters: Filters | dict | None = None) -> Answer:
+        answer = None
+        for event in self.stream(question, history, role, filters):
+            if event["type"] == "answer":
+                answer = event["answer"]
+        assert answer is not None
+        return answer
+
+    def stream(
+        self, question: str, history: list[dict] | None = None, role: str = "public", filters: Filters | dict | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Events: ``searched_for`` {query}, ``draft`` {text}, ``answer`` {answer: Answer}."""
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        role = check_role(role)
+        text, notices = clean_question(question, self.settings.max_question_chars)
+        filters = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
+
+        t = time.perf_counter()
+        query = condense(text, history)
+        timings["condense_ms"] = _ms(t)
+        yield {"type": "searched_for", "query": query, "rewritten": query != text}
+
+        t = time.perf_counter()
+        passages = self.retrieve(query, role, filters)
+        timings["retrieve_ms"] = _ms(t)
+        paths = self.source_paths()
+
+        t = time.perf_counter()
+        draft_text, declined, reason = "", not passages, "nothing retrievable for this reader" if not passages else ""
+        if passages:
+            try:
+                parts = []
+                if self.settings.backend == "extractive":
+                    draft = self.backend.draft(query, passages)
+                    draft_text, declined, reason = draft.text, draft.declined, draft.reason
+                else:
+                    for piece in self.backend.stream(query, passages):
+                        parts.append(piece)
+                        yield {"type": "draft", "text": "".join(parts)}
+                    from assistant.backends.prompt import DECLINE_TOKEN
+
+                    draft_text = "".join(parts).strip()
+                    declined = not draft_text or draft_text.upper().startswith(DECLINE_TOKEN)
+                    reason = "the model found no answer in the passages" if declined else ""
+            except BackendError as exc:
+                notices.append(f"The answer model failed: {exc}")
+                declined, reason = True, "backend error"
+        timings["answer_ms"] = _ms(t)
+
+        t = time.perf_counter()
+        checked = check(draft_text, passages, self.scorer, self.settings.support_min_score, source_paths=paths) if not declined else None
+        timings["verify_ms"] = _ms(t)
+        if checked is not None and checked.dropped:
+            notices.append(f"{len(checked.dropped)} sentence(s) without support in the documents were removed.")
+        if checked is None or not checked.sentences:
+            declined = True
+        timings["total_ms"] = _ms(started)
+        answer = Answer(
+            question=text,
+            text=DECLINE_TEXT if declined else render(checked.sentences),
+            declined=declined,
+            citations=() if declined else checked.citations,
+            searched_for=query,
+            sentences=() if declined else checked.sentences,
+            closest=closest_sources(passages, paths) if declined else (),
+            notices=tuple(notices + ([f"Declined: {reason}."] if declined and reason else [])),
+            timings=timings,
+            settings_hash=self.settings.settings_hash,
+            index_version=self.manifest.version,
+            backend=self.settings.backend,
+        )
+        self._audit(answer, role)
+        yield {"type": "answer", "answer": answer}
+
+    def _audit(self, answer: Answer, role: str) -> None:
+        path = self.settings.audit_log
+        if path is None:
+            return
+        record = {"time": time.time(), "role": role, **answer.to_dict()}
+        for c in record["citations"]:
+            c.pop("passage", None)
+        record.pop("closest_sources", None)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with self._audit_lock, open(path, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        except OSError as exc:  # an audit failure must not take answers down
+            log.error("cannot write the audit log %s: %s", path, exc)
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)

@@ -1,0 +1,110 @@
+"""Small text tools shared by answering and citation checks: sentences, terms, question types."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.keyword import tokenize
+
+_ABBREV = r"(?<!\b[A-Z])(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bNo)"
+_SPLIT = re.compile(_ABBREV + r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+
+INJECTION = re.compile(
+    r"\b(ignore|disregard|forget)\b.{0,40}\b(previous|prior|above|earlier|all|any)\b.{0,30}\b(instructions?|prompts?|rules|directions)\b"
+    r"|\byou are now\b|\bsystem prompt\b|\bnew instructions?\s*:|\bas an ai\b|\bdo not follow\b.{0,40}\binstructions?\b",
+    re.IGNORECASE,
+)
+
+# Words that carry no topic of their own in a question.
+_QUESTION_WORDS = frozenset(
+    tokenize(
+        "tell know explain describe give list please information details detail question answer "
+        "japan japanese document documents say says programme program programmes programs "
+        "kind sort type happen happened take took part"
+    )
+)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a passage; paragraph breaks always end a sentence."""
+    out: list[str] = []
+    for para in re.split(r"\n\s*\n|\n(?=[-*\u2022] )", text):
+        para = " ".join(para.split())
+        if para:
+            out.extend(s.strip() for s in _SPLIT.split(para) if s.strip())
+    return out
+
+
+def content_terms(text: str) -> set[str]:
+    """Stemmed, stop-word-free terms."""
+    return set(tokenize(text))
+
+
+def question_terms(question: str) -> set[str]:
+    """The terms of a question that name its topic (question scaffolding removed)."""
+    return content_terms(question) - _QUESTION_WORDS
+
+
+def coverage(question: str, sentence: str, context: str = "") -> float:
+    """Share of the question's topic terms found in the sentence (or its passage's title/context)."""
+    wanted = question_terms(question)
+    if not wanted:
+        return 0.0
+    have = content_terms(sentence) | content_terms(context)
+    return len(wanted & have) / len(wanted)
+
+
+def overlap(claim: str, evidence: str) -> float:
+    """Share of the claim's terms that the evidence contains (lexical support)."""
+    terms = content_terms(claim)
+    if not terms:
+        return 1.0
+    return len(terms & content_terms(evidence)) / len(terms)
+
+
+# --- what kind of answer a question wants ------------------------------------------------
+_MONEY_Q = re.compile(
+    r"\b(budget|budgets|cost|costs|costing|fee|fees|price|prices|funding|funded how much|how much money|salar(y|ies)|"
+    r"allowance|per diem|tuition|spend|spent|spending|expenditure|pay|paid|payment|stipend|financ\w*)\b",
+    re.IGNORECASE,
+)
+_MONEY_A = re.compile(r"[$€£¥]|\b(yen|dollars?|usd|jpy|euros?|eur)\b|\b\d[\d,.]*\s*(million|billion|thousand)\b", re.IGNORECASE)
+_PERSON_Q = re.compile(
+    r"\b(who (is|was|are|were) the (head|director|chair|chairman|chairperson|minister|president|coordinator|lecturer|"
+    r"speaker|organi[sz]er|contact|leader|manager|instructor|trainer)s?|name of (the )?\w+|names of|contact (person|details)|"
+    r"e-?mail|phone|telephone|address of)\b",
+    re.IGNORECASE,
+)
+_PERSON_A = re.compile(r"\b(Mr|Ms|Mrs|Dr|Prof|Judge|Justice)\.?\s+[A-Z][a-z]+|@\w|\+?\d[\d\s-]{7,}\d")
+_DATE_Q = re.compile(r"\b(what|which) (exact )?(date|day|month)\b|\bon what date\b", re.IGNORECASE)
+_DATE_A = re.compile(
+    r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
+)
+_YEAR_Q = re.compile(r"\b(when|what year|which year|since when|how long|how many years)\b", re.IGNORECASE)
+_YEAR_A = re.compile(r"\b(19|20)\d{2}\b")
+_COUNT_Q = re.compile(r"\bhow many\b|\bnumber of\b", re.IGNORECASE)
+_NUMBER_A = re.compile(r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|twice|once)\b", re.IGNORECASE)
+
+
+def required_slots(question: str) -> list[str]:
+    """Answer types a sentence must contain to answer this question (money, person, date, year, number)."""
+    slots = []
+    if _MONEY_Q.search(question):
+        slots.append("money")
+    if _PERSON_Q.search(question):
+        slots.append("person")
+    if _DATE_Q.search(question):
+        slots.append("date")
+    elif _YEAR_Q.search(question):
+        slots.append("year")
+    if _COUNT_Q.search(question) and "year" not in slots:
+        slots.append("number")
+    return slots
+
+
+_SLOT_PATTERNS = {"money": _MONEY_A, "person": _PERSON_A, "date": _DATE_A, "year": _YEAR_A, "number": _NUMBER_A}
+HARD_SLOTS = ("money", "person", "date")  # the corpus either states these or the answer is unknown
+
+
+def has_slot(slot: str, sentence: str) -> bool:
+    return bool(_SLOT_PATTERNS[slot].search(sentence))

@@ -1,0 +1,128 @@
+"""Shared fixtures: offline guard, settings on temporary folders, a real Chroma server, a real index."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+
+from assistant.runtime import prepare_offline  # noqa: E402
+
+prepare_offline()
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    """Tests never reach the network: only loopback connections are allowed."""
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and not (
+            host.startswith("127.") or host in ("localhost", "::1", "0.0.0.0") or self.family == socket.AF_UNIX
+        ):
+            raise RuntimeError(f"test tried to reach the network: {address!r}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited early with status {proc.returncode}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listening on port {port} after {timeout}s")
+
+
+@pytest.fixture
+def make_settings(tmp_path):
+    """Settings on temporary folders; the fake hash embedder unless a test asks for the real model."""
+    from assistant.settings import Settings
+
+    def build(**overrides):
+        values = {
+            "index_dir": tmp_path / "index",
+            "embed_model": "hash",
+            "audit_log": None,
+            "feedback_db": tmp_path / "feedback.sqlite",
+        }
+        values.update(overrides)
+        return Settings(**values)
+
+    return build
+
+
+class ChromaServer:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        chroma = Path(sys.executable).parent / "chroma"
+        self.proc = subprocess.Popen(
+            [str(chroma), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+        )
+        wait_for_port(self.port, proc=self.proc)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    """A real `chroma run` server on 127.0.0.1, stopped after the test."""
+    server = ChromaServer(tmp_path / "chroma-server")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def real_index(tmp_path_factory):
+    """The sample corpus ingested once with the real packaged model (shared, read-only)."""
+    from assistant.settings import Settings
+    from ingest.pipeline import sync
+
+    base = tmp_path_factory.mktemp("real-index")
+    settings = Settings(index_dir=base / "index", audit_log=None, feedback_db=base / "feedback.sqlite")
+    report = sync([CORPUS], settings)
+    assert report.status == "ok", report.to_dict()
+    return settings
+
+
+@pytest.fixture
+def corpus_copy(tmp_path):
+    """A writable copy of the sample corpus."""
+    dest = tmp_path / "corpus"
+    shutil.copytree(CORPUS, dest)
+    return dest
