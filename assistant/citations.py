@@ -55,12 +55,12 @@ def _numbers(text: str) -> set[str]:
 def support(scorer: Scorer, claim: str, passage: Passage) -> tuple[float, str]:
     """How well ``passage`` backs ``claim`` (0..1), and the passage sentence that backs it best."""
     sentences = [s for s in split_sentences(passage.text) if not INJECTION.search(s)] or [passage.text]
+    if claim in sentences:  # quoted verbatim (the extractive case): no need to measure
+        return 1.0, claim
     sims = scorer.similarity(claim, sentences)
     best = int(np.argmax(sims))
     lexical = overlap(claim, passage.text)
     score = 0.5 * lexical + 0.5 * float(max(sims[best], 0.0))
-    if lexical >= 0.999 and claim in passage.text:
-        score = 1.0
     missing_numbers = _numbers(claim) - _numbers(passage.text)
     if missing_numbers:
         score = min(score, 0.2)  # a figure the evidence does not state is never supported

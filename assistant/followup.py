@@ -37,9 +37,18 @@ def _place_pattern() -> re.Pattern[str]:
     return re.compile(r"\b(" + "|".join(re.escape(n) for n in ordered) + r")\b")
 
 
+# The provider of every programme in the corpus: naming it never changes a question's subject.
+_ACTORS = frozenset({"Japan"})
+
+
 def places(text: str) -> list[str]:
     """Country and region names in ``text``, canonicalised ("Vietnam" -> "Viet Nam")."""
     return [_ALIASES.get(m, m) for m in _place_pattern().findall(text)]
+
+
+def subject_places(text: str) -> list[str]:
+    """Places a question is about (the programmes' provider left out)."""
+    return [p for p in places(text) if p not in _ACTORS]
 
 
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
@@ -73,7 +82,7 @@ def condense(question: str, history: list[dict] | None) -> str:
     if not previous_questions or not is_follow_up(question):
         return question
     previous = condense(previous_questions[-1], [{"role": "user", "content": q} for q in previous_questions[:-1]])
-    new_places, old_places = places(question), places(previous)
+    new_places, old_places = subject_places(question), subject_places(previous)
     new_years, old_years = _years(question), _years(previous)
     if _ELLIPTIC.search(question) or (len(question.split()) <= 4 and (new_places or new_years)):
         result = previous

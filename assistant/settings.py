@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     support_min_score: float = Field(
         0.5, description="A sentence counts as supported by its cited passage at or above this score."
     )
-    max_answer_sentences: int = Field(3, ge=1, description="Sentences in an extractive answer.")
+    max_answer_sentences: int = Field(2, ge=1, description="Sentences in an extractive answer.")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are cut to this length, with a notice.")
     local_model_path: str | None = Field(
         None, description="GGUF file for the local backend; default: the Gemma 3 270M shipped on PyPI."

@@ -30,9 +30,21 @@ def split_sentences(text: str) -> list[str]:
     out: list[str] = []
     for para in re.split(r"\n\s*\n|\n(?=[-*\u2022] )", text):
         para = " ".join(para.split())
+        para = _LIST_MARK.sub("", para)
         if para:
             out.extend(s.strip() for s in _SPLIT.split(para) if s.strip())
     return out
+
+
+_LIST_MARK = re.compile(r"^(?:[-*\u2022]|\d{1,2}[.)])\s+")
+
+
+def is_statement(sentence: str) -> bool:
+    """A full sentence worth quoting, not a heading or a list stub."""
+    words = sentence.split()
+    if len(words) < 6 or sentence.rstrip().endswith(":"):
+        return False
+    return sentence.rstrip()[-1:] in ".!?)\"'" or len(words) >= 12
 
 
 def content_terms(text: str) -> set[str]:
@@ -71,7 +83,9 @@ _MONEY_Q = re.compile(
 _MONEY_A = re.compile(r"[$€£¥]|\b(yen|dollars?|usd|jpy|euros?|eur)\b|\b\d[\d,.]*\s*(million|billion|thousand)\b", re.IGNORECASE)
 _PERSON_Q = re.compile(
     r"\b(who (is|was|are|were) the (head|director|chair|chairman|chairperson|minister|president|coordinator|lecturer|"
-    r"speaker|organi[sz]er|contact|leader|manager|instructor|trainer)s?|name of (the )?\w+|names of|contact (person|details)|"
+    r"speaker|organi[sz]er|contact|leader|manager|instructor|trainer)s?|names? of (the |its |their )?(\w+ )?(director|head|chair\w*|minister|"
+    r"official|officials|person|people|coordinator|lecturer|lecturers|speaker|speakers|expert|experts|participants|staff|trainer)s?\b|"
+    r"contact (person|details)|"
     r"e-?mail|phone|telephone|address of)\b",
     re.IGNORECASE,
 )
@@ -83,12 +97,25 @@ _DATE_A = re.compile(
 _YEAR_Q = re.compile(r"\b(when|what year|which year|since when|how long|how many years)\b", re.IGNORECASE)
 _YEAR_A = re.compile(r"\b(19|20)\d{2}\b")
 _COUNT_Q = re.compile(r"\bhow many\b|\bnumber of\b", re.IGNORECASE)
-_NUMBER_A = re.compile(r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|twice|once)\b", re.IGNORECASE)
+_NUMBER_A = re.compile(r"\b(?!(?:19|20)\d{2}\b)\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|twice|once)\b", re.IGNORECASE)
+
+
+_ORG_Q = re.compile(
+    r"\b(which|what) (organi[sz]ations?|institutes?|institutions?|body|bodies|agency|agencies|ministry|ministries|division|office)\b"
+    r"|\bwho (organi[sz]e[sd]?|co-organi[sz]e[sd]?|hosts?|hosted|runs?|ran|delivers?|delivered|funds?|leads?|held)\b",
+    re.IGNORECASE,
+)
+_ORG_A = re.compile(r"\b[A-Z]{3,}\b|Organi[sz]ation|Institute|Ministry|Court|Division|Office|Association|Nations")
+_PLACE_Q = re.compile(r"\bwhere\b|\b(which|what) (country|countries|city|place|location|region)\b", re.IGNORECASE)
 
 
 def required_slots(question: str) -> list[str]:
-    """Answer types a sentence must contain to answer this question (money, person, date, year, number)."""
+    """Answer types a sentence must contain to answer this question (money, person, date, year, number, place)."""
     slots = []
+    if _PLACE_Q.search(question):
+        slots.append("place")
+    if _ORG_Q.search(question):
+        slots.append("organisation")
     if _MONEY_Q.search(question):
         slots.append("money")
     if _PERSON_Q.search(question):
@@ -102,9 +129,14 @@ def required_slots(question: str) -> list[str]:
     return slots
 
 
-_SLOT_PATTERNS = {"money": _MONEY_A, "person": _PERSON_A, "date": _DATE_A, "year": _YEAR_A, "number": _NUMBER_A}
-HARD_SLOTS = ("money", "person", "date")  # the corpus either states these or the answer is unknown
+_SLOT_PATTERNS = {"organisation": _ORG_A, "money": _MONEY_A, "person": _PERSON_A, "date": _DATE_A, "year": _YEAR_A, "number": _NUMBER_A}
+# The best sentence must contain these, or the documents do not give what was asked.
+HARD_SLOTS = ("money", "person", "date", "number")
 
 
 def has_slot(slot: str, sentence: str) -> bool:
+    if slot == "place":
+        from assistant.followup import subject_places
+
+        return bool(subject_places(sentence))
     return bool(_SLOT_PATTERNS[slot].search(sentence))

@@ -13,6 +13,10 @@ from pathlib import Path
 
 from assistant.types import Block
 
+# Bump when loading or cleaning changes what text a file yields: every document is then
+# re-read on the next sync (unchanged chunks still come from the embedding cache).
+PARSER_VERSION = 2
+
 SUPPORTED = (".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt")
 MAX_DOCX_UNPACKED = 200 * 1024 * 1024  # a DOCX that inflates past this is treated as a zip bomb
 
@@ -107,7 +111,9 @@ def _paragraphs_from_lines(lines: list[str]) -> list[str]:
     paras: list[str] = []
     current: list[str] = []
     for line in lines:
-        if _heading_like(line) and (not current or current[-1].rstrip().endswith((".", ":", "?", "!"))):
+        if _heading_like(line) and (
+            not current or current[-1].rstrip().endswith((".", ":", "?", "!")) or len(current[-1]) < 40
+        ):
             if current:
                 paras.append(" ".join(current))
                 current = []
@@ -201,8 +207,11 @@ def _decode_text(path: Path) -> str:
     return text
 
 
+_EMPHASIS = re.compile(r"(\*\*|__|`)(?=\S)(.+?)(?<=\S)\1")
+
+
 def load_markdown(path: Path) -> list[Block]:
-    return load_markdown_text(_decode_text(path))
+    return load_markdown_text(_EMPHASIS.sub(r"\2", _decode_text(path)))
 
 
 def load_text(path: Path) -> list[Block]:

@@ -23,7 +23,7 @@ class MetadataError(ValueError):
 
 
 def is_metadata_file(path: Path) -> bool:
-    return path.name == CATALOGUE or path.name.endswith((".meta.yaml", ".meta.yml"))
+    return path.name in (CATALOGUE, "eligibility.yaml") or path.name.endswith((".meta.yaml", ".meta.yml"))
 
 
 def read_catalogue(root: Path) -> dict[str, dict[str, Any]]:

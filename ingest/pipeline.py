@@ -29,7 +29,7 @@ from assistant.settings import Settings
 from assistant.store import ChromaStore, DocRecord, Manifest
 from assistant.types import Chunk, DocMeta
 from ingest.chunking import chunk_blocks, embedding_text
-from ingest.loaders import LoadError, check_file, load
+from ingest.loaders import PARSER_VERSION, LoadError, check_file, load
 from ingest.metadata import MetadataError, is_metadata_file, meta_for, read_catalogue
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ def _hash_file(path: Path, meta: DocMeta) -> str:
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
-    digest.update(json.dumps(meta.to_dict(), sort_keys=True).encode())
+    digest.update(json.dumps({"meta": meta.to_dict(), "parser": PARSER_VERSION}, sort_keys=True).encode())
     return digest.hexdigest()
 
 
@@ -243,6 +243,9 @@ def sync(
                 manifest.generation += 1
             notify("keyword", {"chunks": sum(len(r.chunk_ids) for r in manifest.docs.values())})
             rebuild_keyword_index(store, keyword_dir, manifest.version)
+            manifest.dirty = False
+            manifest.save(settings)
+        elif manifest.dirty:  # every planned write failed to load: nothing was written, the index is clean
             manifest.dirty = False
             manifest.save(settings)
         report.index_version = manifest.version

@@ -9,14 +9,16 @@ answer, each with its passage's marker. No model server is needed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from assistant.backends import Draft
 from assistant.citations import Scorer
 from assistant.settings import Settings
-from assistant.text import HARD_SLOTS, INJECTION, content_terms, coverage, has_slot, required_slots, split_sentences
+from assistant.text import HARD_SLOTS, INJECTION, content_terms, coverage, has_slot, is_statement, required_slots, split_sentences
 from assistant.types import Passage
 
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _NOT_FACT = ("illustrative and not an official statement", "this section is illustrative")
 
 
@@ -32,7 +34,12 @@ class ExtractiveBackend:
         for n, p in enumerate(passages, start=1):
             for sentence in split_sentences(p.text):
                 low = sentence.lower()
-                if INJECTION.search(sentence) or len(content_terms(sentence)) < 3 or any(x in low for x in _NOT_FACT):
+                if (
+                    not is_statement(sentence)
+                    or INJECTION.search(sentence)
+                    or len(content_terms(sentence)) < 3
+                    or any(x in low for x in _NOT_FACT)
+                ):
                     continue
                 out.append((sentence, n, f"{p.title} {p.section}"))
         return out
@@ -44,12 +51,17 @@ class ExtractiveBackend:
             return []
         sims = self.scorer.similarity(question, [c[0] for c in cands])
         slots = required_slots(question)
+        asked_years = set(_YEAR.findall(question))
         scored = []
         for (sentence, n, context), sim in zip(cands, sims):
             value = 0.6 * float(sim) + 0.4 * coverage(question, sentence, context)
             for slot in slots:
                 if not has_slot(slot, sentence):
                     value *= 0.75
+            if "illustrative" in sentence.lower():
+                value *= 0.85  # generic text marked illustrative is weaker evidence than a stated fact
+            if asked_years and not asked_years & set(_YEAR.findall(sentence)):
+                value *= 0.85  # the question names a year this sentence does not speak of
             value += 0.01 / n  # ties go to the better-ranked passage
             scored.append((value, sentence, n))
         scored.sort(key=lambda item: -item[0])
@@ -66,7 +78,7 @@ class ExtractiveBackend:
             if slot in HARD_SLOTS and not has_slot(slot, best_sentence):
                 return Draft("", declined=True, reason=f"the documents do not state the {slot} asked for")
         chosen = [scored[0]]
-        floor = max(s.answer_min_score, best_score - 0.1)
+        floor = max(s.answer_min_score, best_score - 0.08)
         for item in scored[1:]:
             if len(chosen) >= s.max_answer_sentences or item[0] < floor:
                 break
