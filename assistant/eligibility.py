@@ -29,7 +29,7 @@ from assistant.eligibility_catalogue import (
 from assistant.places import Place, PlaceError, country_name, find_places, regions, resolve
 from assistant.roles import RoleMatch, find_phrase, find_role, match_role, tokens, wordlist
 from assistant.settings import ACCESS_RANK
-from assistant.types import Answer, AnswerSentence, Citation
+from assistant.types import Answer, AnswerSentence
 
 ORDER = {"eligible": 0, "depends": 1, "not eligible": 2}
 
@@ -118,7 +118,7 @@ def _topic_match(topic: str, keywords: tuple[str, ...]) -> bool:
 
 _DEVELOPING_NOTE = ("'Developing countries' is read with the UN M49 convention (developed: Europe, Northern America, "
                     "Japan, Australia, New Zealand); the programme document gives no list of countries.")
-_ILLUSTRATIVE_NOTE = "Clauses marked illustrative are examples, not an official statement; nominations go through your own agency."
+_ILLUSTRATIVE_NOTE = "Clauses marked illustrative in the documents give examples, not an official statement."
 
 
 class EligibilityEngine:
@@ -198,13 +198,13 @@ class EligibilityEngine:
                     c if ok is not False else barred)
             elif ok:
                 via = [regions()[r].name for r in c.regions if place.code in regions()[r].members]
-                add("country", "meets", f"{place.name} is in {via[0]} (UN M49)" if via else f"{place.name} is eligible", c)
+                add("country", "meets", f"{place.name} is in {via[0]} (UN M49)" if via else f"{place.name} is named as an eligible country", c)
             else:
                 add("country", "fails", f"it is only for {c.describe()}, not {place.name}", barred)
         else:
             good = sorted(country_name(m) for m in place.members if c.country_ok(m))
             if len(good) == len(place.members):
-                add("country", "meets", f"every country of {place.name} qualifies ({c.describe()})", c)
+                add("country", "meets", f"every country of {place.name} qualifies" + (f" ({c.describe()})" if c.describe() != place.name else ""), c)
             elif not good:
                 add("country", "fails", f"it is only for {c.describe()}; no country of {place.name} qualifies", barred)
             else:
@@ -221,7 +221,8 @@ class EligibilityEngine:
             add("role", "uncertain", f"'{role.text}' is not a role I recognise; compare it with the roles named", r)
         else:
             effect = "uncertain" if r.illustrative else "fails"
-            add("role", effect, f"a {role.text} ({role.label}) is not among the roles named"
+            named = role.text if role.label.lower() in role.text.lower() else f"{role.text} ({role.label})"
+            add("role", effect, f"a {named} is not among the roles named"
                 + (", but that list is illustrative" if r.illustrative else ""), r)
         s = p.rule("seniority")
         if s:
@@ -247,3 +248,152 @@ class EligibilityEngine:
         effects = {x.effect for x in reasons}
         verdict = "not eligible" if "fails" in effects else "depends" if "uncertain" in effects else "eligible"
         return ProgrammeVerdict(p.id, p.title, verdict, tuple(reasons), p.doc_id, p.format, p.since, p.organiser)
+
+    def parse_question(self, text: str, reader_role: str | None = None) -> EligibilityQuery | None:
+        """The country, role, topic and programme of an eligibility question, or None if it is not one.
+
+        Programme names are recognised only for programmes ``reader_role`` may see (all when None).
+        """
+        if not isinstance(text, str) or not (_MODAL.search(text) and _ACTION.search(text)):
+            return None
+        toks = tokens(text)
+        seq = [w for *_, w in toks]
+        tm = _TOPIC.search(text)
+        tspan = tm.span("t") if tm and tm.group("t").split()[0].lower() not in _NOT_TOPIC else (0, 0)
+        inside = lambda a, b, span: span[0] <= a and b <= span[1] and span != (0, 0)  # noqa: E731
+        hits = [(len(n), i, i + len(n)) for p in (self.programmes if reader_role is None else self.visible(reader_role))
+                for n in map(wordlist, p.names) for i in find_phrase(seq, n)
+                if not inside(toks[i][0], toks[i + len(n) - 1][1], tspan)]
+        _, first, last = max(hits, key=lambda h: (h[0], -h[1])) if hits else (0, 0, 0)
+        pspan = (toks[first][0], toks[last - 1][1]) if hits else (0, 0)
+        skip = set(range(first, last)) | {i for i, (a, b, _) in enumerate(toks) if inside(a, b, tspan)}
+        rspan = find_role(text, skip)
+        places = [(a, b) for a, b, _ in find_places(text) if not inside(a, b, pspan) and not inside(a, b, tspan)]
+        after_from = [f for f in places if re.search(r"\bfrom\s+(the\s+)?$", text[: f[0]], re.I)]
+        country = text[slice(*(after_from or places)[0])] if places else None
+        if country is None and (m := _FROM.search(text)) and m.group(1).split()[0].lower() not in _NOT_PLACE:
+            country = m.group(1) if m.group(1)[0].isupper() or _resolves(m.group(1)) else None
+        role = text[slice(*rspan)] if rspan else None
+        if role and role.endswith("s") and wordlist(role)[-1] != role.split()[-1].lower():
+            role = role[:-1]  # "prison officers" -> "prison officer"
+        query = EligibilityQuery(text, country, role,
+                                 text[slice(*tspan)].strip() if tspan != (0, 0) else None, text[slice(*pspan)] or None)
+        if not (query.country or query.role or query.programme):
+            return None
+        return query if query.role or query.programme or _CONTEXT.search(text) else None
+
+    def answer(self, text: str, reader_role: str = "public") -> Answer | None:
+        """An eligibility Answer (kind "eligibility", clause citations) or None if ``text`` is not such a question."""
+        query = self.parse_question(text, reader_role)
+        if query is None:
+            return None
+        try:
+            result = self.check(query.country, query.role, query.topic, query.programme, reader_role)
+        except (PlaceError, UnknownProgrammeError) as exc:
+            return Answer(question=text, text=f"I cannot check eligibility yet: {exc}.", declined=True, citations=(),
+                          searched_for=query.describe(), kind="eligibility")
+        return render_answer(text, query, result)
+
+
+_MODAL = re.compile(r"\b(can|could|may|might|eligib\w*|qualif\w*|open to|allowed|able to|possible)\b", re.I)
+_ACTION = re.compile(r"\b(join|attend|take part|participate|apply|enrol\w*|be nominated|eligib\w*|qualif\w*|open to)\b", re.I)
+_CONTEXT = re.compile(r"\b(programmes?|programs?|courses?|seminars?|training|strands?|officials?|participants?|someone|anyone|"
+                      r"people|staff|candidates?|nominees?)\b", re.I)
+_TOPIC = re.compile(r"\b(?:on|about|covering|concerning|related to|dealing with|in the (?:field|area) of)\s+(?:the\s+)?"
+                    r"(?P<t>[^?.!,;]+?)(?=\s+(?:can|could|may|for|from|if|as|by|that|which|who|is|are|and|or)\b|\s*[?.!,;]|\s*$)",
+                    re.I)
+_FROM = re.compile(r"\b[Ff]rom\s+(?:the\s+)?([^\W\d_][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)")
+_NOT_TOPIC = {"my", "our", "your", "their", "his", "her", "its", "it", "this", "that", "behalf", "me", "us", "them"}
+_NOT_PLACE = {"my", "our", "your", "their", "his", "her", "a", "an", "this", "that", "developing", "any", "another",
+              "other", "abroad", "overseas", "home", "there", "here", "which", "what", "where", "outside", "countries",
+              "country", "all", "several", "many", "different", "me", "us", "them", "now", "then"}
+
+
+def _resolves(text: str) -> bool:
+    try:
+        resolve(text)
+        return True
+    except PlaceError:
+        return False
+
+
+def _who(result: EligibilityResult) -> str:
+    role = result.role.text if result.role else ""
+    who = (f"an {role}" if role[:1].lower() in "aeiou" else f"a {role}") if role else "someone"
+    return f"{who} from {result.place.name}" if result.place else who if role else "you"
+
+
+def render_answer(question: str, query: EligibilityQuery, result: EligibilityResult) -> Answer:
+    """Short text with [n] markers, one line per programme; citations quote the clauses verbatim."""
+    numbers: dict[Clause, int] = {}
+    lines = []
+    for v in result.programmes:
+        shown = v.shown()
+        body = "; ".join(f"{r.text} [{numbers.setdefault(r.source, len(numbers) + 1)}]" for r in shown)
+        lines.append(AnswerSentence(f"{v.title}: {v.verdict} - {body}.", tuple(sorted({numbers[r.source] for r in shown}))))
+    counts = [f"{verb} {n}" for verb in ORDER if (n := sum(v.verdict == verb for v in result.programmes))]
+    if len(result.programmes) == 1:
+        head = f"Can {_who(result)} take part in {result.programmes[0].title}? {result.programmes[0].verdict.capitalize()}."
+    else:
+        head = f"Programmes for {_who(result)}: " + ", ".join(counts) + " (of " + str(len(result.programmes)) + ")."
+    citations = tuple(c.citation(n) for c, n in numbers.items())
+    return Answer(question=question, text="\n".join([head, *(f"- {s.text}" for s in lines)]), declined=False,
+                  citations=citations, searched_for=query.describe(), sentences=(AnswerSentence(head, ()), *lines),
+                  notices=result.notices, kind="eligibility")
+
+
+_ENGINES: dict[Path, tuple[float, EligibilityEngine]] = {}
+
+
+def default_engine(catalogue_path: str | Path = DEFAULT_CATALOGUE) -> EligibilityEngine:
+    """A shared engine for the catalogue file, rebuilt when the file changes."""
+    path = Path(catalogue_path)
+    mtime = path.stat().st_mtime
+    if path not in _ENGINES or _ENGINES[path][0] != mtime:
+        _ENGINES[path] = (mtime, EligibilityEngine(path))
+    return _ENGINES[path][1]
+
+
+def parse_question(text: str, reader_role: str | None = None) -> EligibilityQuery | None:
+    return default_engine().parse_question(text, reader_role)
+
+
+def answer(text: str, reader_role: str = "public") -> Answer | None:
+    """The chat hook: an eligibility Answer, or None (not such a question, or no catalogue file)."""
+    return default_engine().answer(text, reader_role) if DEFAULT_CATALOGUE.is_file() else None
+
+
+def format_result(result: EligibilityResult) -> str:
+    marks = {"meets": "+", "fails": "x", "uncertain": "?", "note": "i"}
+    out = [f"{_who(result)}; reader: {result.reader_role}"]
+    for v in result.programmes:
+        out.append(f"{v.verdict:<13} {v.title} [{v.programme}]")
+        for r in v.reasons:
+            page = f", page {r.source.page}" if r.source.page else ""
+            out += [f"   {marks[r.effect]} {r.text}", f'       "{r.source.clause}" ({r.source.doc_id}{page})']
+    return "\n".join(out + [f"note: {n}" for n in result.notices])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m assistant.eligibility",
+                                 description="Which programmes can someone in a role, from a country, attend? "
+                                 "Verdicts with the catalogue clauses behind them.")
+    ap.add_argument("--country", help="country name or ISO code, or a region ('Southeast Asia')")
+    ap.add_argument("--role", help="e.g. 'prison officer', 'public prosecutor', 'magistrate'")
+    ap.add_argument("--topic", help="e.g. corruption, 'prison management'")
+    ap.add_argument("--programme", help="programme id or name words ('Viet Nam programme', 'senior seminar')")
+    ap.add_argument("--reader-role", default="public", choices=list(ACCESS_RANK), help="access level of the reader")
+    ap.add_argument("--catalogue", type=Path, default=DEFAULT_CATALOGUE, help="eligibility catalogue file")
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    args = ap.parse_args(argv)
+    try:
+        result = EligibilityEngine(args.catalogue).check(args.country, args.role, args.topic, args.programme, args.reader_role)
+    except (ValueError, OSError) as exc:  # PlaceError, UnknownProgrammeError, CatalogueError
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(result.to_dict(), indent=1, ensure_ascii=False) if args.json else format_result(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

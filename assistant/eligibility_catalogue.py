@@ -121,9 +121,10 @@ def read_catalogue(path: Path) -> tuple[list[Programme], list[str]]:
                 raise ValueError(f"{where}: duplicate id")
             seen.add(raw["id"])
             doc = docs.get(raw["doc_id"]) or {}
-            audience = max(raw["audience"], doc.get("audience", "public"), key=lambda a: ACCESS_RANK[a])
             if raw["audience"] not in ("public", "partner", "staff"):
                 raise ValueError(f"{where}: audience must be public, partner or staff")
+            # the stricter of this file and catalogue.yaml (ingestion reports a difference)
+            audience = max(raw["audience"], doc.get("audience", "public"), key=lambda a: ACCESS_RANK.get(a, 2))
 
             def crit(entry: dict[str, Any], kind: str) -> Criterion:
                 text = " ".join(str(entry.get("clause") or "").split())
@@ -132,11 +133,14 @@ def read_catalogue(path: Path) -> tuple[list[Programme], list[str]]:
                 page = entry.get("page")
                 if page is not None and (not isinstance(page, int) or page < 1):
                     raise ValueError(f"{where}: clause {text!r}: page must be a page number or null")
-                bad = [c for c in entry.get("countries") or [] if pycountry.countries.get(alpha_2=c) is None]
+                bad = [c for c in entry.get("countries") or [] if not isinstance(c, str) or not pycountry.countries.get(alpha_2=c)]
                 bad += [r for r in entry.get("regions") or [] if r not in regions()]
                 bad += [r for r in entry.get("roles") or [] if r not in ROLES]
-                if bad or entry.get("applies_to", "") not in ("", "country", "role", "seniority"):
-                    raise ValueError(f"{where}: clause {text!r}: unknown value(s) {bad or entry.get('applies_to')}")
+                rule = entry.get("applies_to", "")
+                if bad or rule not in (("country", "role", "seniority") if kind == "not_eligible" else ("",)):
+                    raise ValueError(f"{where}: clause {text!r}: unknown value(s) {bad or rule or 'applies_to missing'}")
+                if rule == "seniority" and not entry.get("part"):
+                    raise ValueError(f"{where}: clause {text!r}: a seniority rule needs the `part` it is about")
                 source = Clause(raw["doc_id"], doc.get("title") or raw["title"], page, text)
                 return Criterion(source, frozenset(entry.get("countries") or ()), tuple(entry.get("regions") or ()),
                                  bool(entry.get("any_developing")), bool(entry.get("any_country")),

@@ -99,6 +99,9 @@ def regions() -> dict[str, Place]:
             raise ValueError(f"{REGIONS_FILE}: region {key!r} includes itself")
         entry = raw[key]
         codes = set(entry.get("members") or [])
+        bad = [c for c in codes if not isinstance(c, str) or pycountry.countries.get(alpha_2=c) is None]
+        if bad:
+            raise ValueError(f"{REGIONS_FILE}: region {key!r} has members that are not ISO codes: {bad}")
         for sub in entry.get("includes") or []:
             codes |= members(sub, (*seen, key))
         return frozenset(codes)

@@ -45,7 +45,10 @@ SENIOR = {"senior", "chief", "head", "director", "commissioner", "superintendent
 JUNIOR = {"junior", "trainee", "intern", "cadet", "assistant", "recruit"}
 _HEADS = {"officer", "official", "agent", "clerk", "inspector", "employee", "worker", "specialist", "expert", "adviser",
           "advisor", "analyst", "staff"}
-_VAGUE = {"a", "an", "the", "my", "our", "their", "government", "public", "senior", "junior", "of", "some", "any", "other"}
+_VAGUE = {"a", "an", "the", "my", "our", "their", "government", "public", "senior", "junior", "of", "some", "any", "other",
+          "can", "could", "may", "might", "will", "would", "should", "is", "are", "am", "be", "do", "doe", "which", "what",
+          "who", "for", "from", "to", "with", "and", "or", "as", "by", "at", "in", "on", "these", "those", "such", "all",
+          "many", "several", "partner", "local", "national", "state", "foreign", "your", "i", "we", "you"}
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 

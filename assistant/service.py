@@ -7,6 +7,7 @@ files and passages are only ever handed out after the reader's role is checked.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -193,6 +194,20 @@ class Assistant:
         yield {"type": "searched_for", "query": query, "rewritten": query != text}
 
         t = time.perf_counter()
+        structured = self.eligibility_answer(query, role)
+        timings["eligibility_ms"] = _ms(t)
+        if structured is not None:
+            timings["total_ms"] = _ms(started)
+            answer = dataclasses.replace(
+                structured, question=text, searched_for=query, notices=tuple(notices) + structured.notices,
+                timings=timings, settings_hash=self.settings.settings_hash, index_version=self.manifest.version,
+                backend="eligibility",
+            )
+            self._audit(answer, role)
+            yield {"type": "answer", "answer": answer}
+            return
+
+        t = time.perf_counter()
         passages = self.retrieve(query, role, filters)
         timings["retrieve_ms"] = _ms(t)
         paths = self.source_paths()
@@ -243,6 +258,20 @@ class Assistant:
         )
         self._audit(answer, role)
         yield {"type": "answer", "answer": answer}
+
+    def eligibility_answer(self, question: str, role: str) -> Answer | None:
+        """The structured eligibility engine's answer, or None when this is not an eligibility question."""
+        path = self.settings.corpus_dir / "eligibility.yaml"
+        if not path.is_file():
+            return None
+        from assistant.eligibility import default_engine
+
+        answer = default_engine(path).answer(question, reader_role="staff" if role == "admin" else role)
+        if answer is None:
+            return None
+        paths = self.source_paths()
+        cites = tuple(dataclasses.replace(c, source_path=paths.get(c.doc_id, c.source_path)) for c in answer.citations)
+        return dataclasses.replace(answer, citations=cites)
 
     def _audit(self, answer: Answer, role: str) -> None:
         path = self.settings.audit_log

@@ -29,6 +29,7 @@ from assistant.settings import Settings
 from assistant.store import ChromaStore, DocRecord, Manifest
 from assistant.types import Chunk, DocMeta
 from ingest.chunking import chunk_blocks, embedding_text
+from ingest.eligibility_check import CATALOGUE_FILE, check_catalogue
 from ingest.loaders import PARSER_VERSION, LoadError, check_file, load
 from ingest.metadata import MetadataError, is_metadata_file, meta_for, read_catalogue
 
@@ -196,6 +197,11 @@ def sync(
         manifest = Manifest.load(settings)
         planned, removed = plan(paths, settings, manifest, report)
         todo = [p for p in planned if p.action != "unchanged"]
+        for root in [Path(r) for r in paths if (Path(r) / CATALOGUE_FILE).is_file()]:
+            # eligibility catalogue vs its documents: CatalogueError before anything is written
+            # (only when a document or the catalogue changed since the last successful sync)
+            if todo or removed or (root / CATALOGUE_FILE).stat().st_mtime >= manifest.updated_at:
+                check_catalogue(root)
         for p in planned:
             if p.action == "unchanged":
                 report.files.append(FileResult(str(p.path), p.doc_id, "unchanged", chunks=len(manifest.docs[p.doc_id].chunk_ids)))
