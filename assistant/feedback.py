@@ -39,10 +39,12 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _rating(value: Any) -> int:
-    if value in (1, "1", "+1", "up", True):
-        return 1
-    if value in (-1, "-1", "down", False):
-        return -1
+    if isinstance(value, bool):  # True is thumbs up (bool before int: 0 == False in Python)
+        return 1 if value else -1
+    if isinstance(value, int) and value in (1, -1):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("1", "+1", "up", "-1", "down"):
+        return -1 if value.strip().lower() in ("-1", "down") else 1
     raise ValueError("rating must be +1 (thumbs up) or -1 (thumbs down)")
 
 

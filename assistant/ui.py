@@ -31,7 +31,7 @@ EXAMPLES = (
     "Which ICC seminars were held in 2010?",
 )
 _MARKER = re.compile(r"\[(\d+)\]")
-_CONTEXT_CHARS = 280  # characters of the chunk shown either side of the quoted passage
+_CONTEXT_CHARS = 200  # characters of the chunk shown either side of the quoted passage
 
 
 # --- HTML rendering (pure functions) --------------------------------------------------------
@@ -181,6 +181,11 @@ def eligibility_lookup(country: str, role: str, topic: str) -> list[list[str]]:
     return []
 
 
+# The chatbot scrolls to its bottom; bring the start of the newest answer into view instead.
+SHOW_ANSWER_JS = """() => { setTimeout(() => {
+  const answers = document.querySelectorAll('#pa-chat .pa-answer');
+  if (answers.length) answers[answers.length - 1].scrollIntoView({block: 'start'});
+}, 800); }"""
 ELIGIBILITY_HEADERS = ["Programme", "Who may attend", "Next intake", "Source"]
 
 
@@ -407,7 +412,7 @@ def build_ui(ctx: AppContext) -> gr.Blocks:
                         f_year = gr.Dropdown(label="Year", choices=[("Any", "")], value="", min_width=100)
                         f_type = gr.Dropdown(label="Document type", choices=[("Any", "")], value="", min_width=160)
                 chat = gr.Chatbot(
-                    elem_id="pa-chat", label="Conversation", layout="panel", height="58vh", min_height=320, latex_delimiters=[],
+                    elem_id="pa-chat", label="Conversation", show_label=False, layout="panel", height="58vh", min_height=320, latex_delimiters=[],
                     examples=[{"text": q} for q in EXAMPLES], buttons=["copy"],
                     placeholder="<div class='pa-placeholder'><strong>Ask a question about the programme documents.</strong>"
                                 "<br>Answers cite their sources; open a source to read the passage in context.</div>",
@@ -457,9 +462,9 @@ def build_ui(ctx: AppContext) -> gr.Blocks:
 
         # --- wiring ---------------------------------------------------------------------------
         ask_io = dict(inputs=[question, conv, f_programme, f_place, f_year, f_type], outputs=[question, chat, conv])
-        question.submit(ask, **ask_io)
-        ask_btn.click(ask, **ask_io)
-        chat.example_select(pick_example, None, question).then(ask, **ask_io)
+        question.submit(ask, **ask_io).then(None, js=SHOW_ANSWER_JS)
+        ask_btn.click(ask, **ask_io).then(None, js=SHOW_ANSWER_JS)
+        chat.example_select(pick_example, None, question).then(ask, **ask_io).then(None, js=SHOW_ANSWER_JS)
         clear_btn.click(clear, None, [chat, conv, comment_row, feedback_note])
         chat.like(on_like, [conv], [comment_row, comment, feedback_note, conv])
         comment.submit(send_comment, [comment, conv], [comment_row, comment, feedback_note, conv])
@@ -490,6 +495,8 @@ def pick_example(data: gr.SelectData) -> str:
 
 CSS = """
 .gradio-container {max-width: 1100px !important; margin: 0 auto !important}
+/* Gradio scopes rules inside @media to its content area, so the outer padding shrinks with clamp() instead */
+.gradio-container .main.app {padding-left: clamp(6px, 5vw - 14px, 32px) !important; padding-right: clamp(6px, 5vw - 14px, 32px) !important}
 .pa-header h1 {font-size: 1.4rem; margin: .2rem 0}
 .pa-header p {margin: .15rem 0}
 .pa-who {font-size: .9rem; color: var(--body-text-color-subdued)}
@@ -518,7 +525,9 @@ a.pa-cite:hover, a.pa-cite:focus {text-decoration: underline; outline: 2px solid
 .pa-placeholder {text-align: center; opacity: .85}
 #pa-ask-row {align-items: stretch; gap: .5rem}
 .pa-table-wrap {overflow-x: auto}
-table.pa-docs {width: 100%; border-collapse: collapse; font-size: .9rem}
+table.pa-docs {width: 100%; border-collapse: collapse; font-size: .9rem; border: 0 !important}
+table.pa-docs a, .pa-answer a {padding: 0 !important}
+table.pa-docs tr {border: 0 !important}
 table.pa-docs caption {text-align: left; font-size: .85rem; color: var(--body-text-color-subdued); padding: .3rem 0}
 table.pa-docs th, table.pa-docs td {text-align: left; padding: .45rem .5rem; border: 0 !important;
                                     border-bottom: 1px solid var(--border-color-primary) !important; vertical-align: top}
@@ -526,7 +535,6 @@ table.pa-docs td.num {text-align: right}
 .pa-id {font-size: .75rem; color: var(--body-text-color-subdued); overflow-wrap: anywhere}
 .pa-empty {color: var(--body-text-color-subdued)}
 @media (max-width: 640px) {
-  .gradio-container {padding-left: 6px !important; padding-right: 6px !important}
   .pa-header h1 {font-size: 1.15rem}
   .pa-lead {display: none}
   table.pa-docs thead {display: none}

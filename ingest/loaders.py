@@ -163,7 +163,9 @@ def _blocks_from_sections(sections: list[tuple[str, list[str]]]) -> list[Block]:
         body = clean_text("\n\n".join(paras))
         if body:
             blocks.append(Block(text=body, page=None, section=heading))
-        elif heading and blocks == [] and len(sections) == 1:
+        elif heading and not any(clean_text("\n\n".join(p)) for _, p in sections):
+            # a document of headings only (sections[0] is always the untitled lead-in, so the
+            # old test `len(sections) == 1` could never hold): its headings are its text
             blocks.append(Block(text=heading, page=None, section=heading))
     if not blocks:
         raise LoadError("document contains no text")
