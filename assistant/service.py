@@ -105,6 +105,8 @@ class Assistant:
             keyword = KeywordIndex.load(keyword_dir)
             if keyword is not None and keyword.stamp != manifest.version:
                 log.warning("keyword index %s does not match index %s; re-run ingestion", keyword.stamp, manifest.version)
+            if self._manifest is not None and not manifest.dirty and manifest.version != self._manifest.version:
+                self.store.reopen()  # an ingestion finished: read the store as it is now
             self._manifest, self._keyword, self._manifest_mtime = manifest, keyword, mtime
 
     @property

@@ -101,6 +101,18 @@ class ChromaStore:
         self._client = None
         self._collection = None
 
+    def reopen(self) -> None:
+        """See what another process wrote: chromadb caches one embedded client per folder per
+        process and that cached client serves stale data, so drop it (without stopping it, as
+        requests in flight may still hold it) and connect afresh on the next call."""
+        if not self.settings.chroma_host:
+            from chromadb.api.client import SharedSystemClient  # private cache; no public way to refresh
+
+            key = str(self.settings.index_dir / "chroma")
+            SharedSystemClient._identifier_to_system.pop(key, None)
+            SharedSystemClient._identifier_to_refcount.pop(key, None)
+        self.reset_connection()
+
     def _call(self, fn, *args, **kwargs):
         try:
             return fn(*args, **kwargs)

@@ -313,7 +313,7 @@ def _commit_group(group, settings, manifest, store, embedder, cache, report, not
             store.delete_ids(sorted(stale))
         manifest.docs[item.doc_id] = DocRecord(
             doc_id=item.doc_id,
-            path=str(item.path),
+            path=str(item.path.resolve()),
             sha256=item.sha256,
             chunk_ids=ids,
             title=item.meta.title,

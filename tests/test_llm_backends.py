@@ -10,10 +10,10 @@ import subprocess
 import sys
 
 import pytest
+from conftest import free_port, wait_for_port
 
 from assistant.backends.local import default_model_path
 from assistant.service import Assistant
-from conftest import free_port, wait_for_port
 
 pytestmark = pytest.mark.slow
 
