@@ -66,6 +66,9 @@ class AppContext:
         self.feedback = FeedbackStore(settings.feedback_db)
         self.assistant_obj = Assistant(settings)  # cheap: the index and the model load on warm-up
         self.ready = threading.Event()
+        # API answers share the CPU-bound model with the UI; the Gradio queue caps the UI at 4 at once
+        # (see assistant/ui.py), and this caps the API the same way instead of FastAPI's 40 worker threads.
+        self.api_slots = threading.BoundedSemaphore(4)
         self.error: str | None = None
         self.started = time.time()
 
@@ -291,6 +294,8 @@ def build_router(ctx: AppContext) -> APIRouter:
         role = body.role or caller.role
         if not may_act_as(caller.role, role):
             raise HTTPException(403, f"a {caller.role} caller cannot ask as {role}")
+        if not ctx.api_slots.acquire(timeout=120):
+            raise HTTPException(503, "the assistant is busy; try again shortly", headers={"Retry-After": "10"})
         try:
             answer = ctx.assistant().ask(
                 body.question, [t.model_dump() for t in body.history], role,
@@ -300,6 +305,8 @@ def build_router(ctx: AppContext) -> APIRouter:
             raise HTTPException(503, str(exc)) from exc
         except ValueError as exc:
             raise HTTPException(422, str(exc)) from exc
+        finally:
+            ctx.api_slots.release()
         return answer_json(answer)
 
     @router.get("/api/documents", response_model=list[DocumentOut], tags=["documents"], summary="Documents the caller may see")

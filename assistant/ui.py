@@ -400,7 +400,8 @@ def build_ui(ctx: AppContext) -> gr.Blocks:
         return (log_md([f"Removed {rec.doc_id}. {note}"]), *after_change(request), False)
 
     # --- layout -----------------------------------------------------------------------------------
-    with gr.Blocks(title="Programme documents assistant", analytics_enabled=False) as demo:
+    # delete_cache: uploads land in Gradio's temp folder first; drop copies older than a day, hourly.
+    with gr.Blocks(title="Programme documents assistant", analytics_enabled=False, delete_cache=(3600, 86400)) as demo:
         conv = gr.State(None)
         header = gr.HTML("<div class='pa-header'><h1>Programme documents assistant</h1></div>", elem_id="pa-header")
         with gr.Tabs():
@@ -431,7 +432,7 @@ def build_ui(ctx: AppContext) -> gr.Blocks:
             with gr.Tab("Documents", id="documents", elem_id="pa-tab-docs"):
                 doc_search = gr.Textbox(label="Search by title", placeholder="e.g. Nepal", elem_id="pa-doc-search")
                 doc_table = gr.HTML("", elem_id="pa-doc-table")
-                with gr.Group(visible=False, elem_id="pa-admin") as admin_box:
+                with gr.Column(visible=False, elem_id="pa-admin", variant="panel") as admin_box:
                     gr.Markdown("### Add or update a document\nSupported: " + ", ".join(uploads.supported_suffixes())
                                 + f"; at most {ctx.settings.upload_max_mb:g} MB. A file with the same name replaces the old one.")
                     with gr.Row():
@@ -460,22 +461,24 @@ def build_ui(ctx: AppContext) -> gr.Blocks:
                 e_btn = gr.Button("Find programmes")
                 e_table = gr.Dataframe(headers=ELIGIBILITY_HEADERS, value=[], interactive=False)
 
-        # --- wiring ---------------------------------------------------------------------------
-        ask_io = dict(inputs=[question, conv, f_programme, f_place, f_year, f_type], outputs=[question, chat, conv])
-        question.submit(ask, **ask_io).then(None, js=SHOW_ANSWER_JS)
-        ask_btn.click(ask, **ask_io).then(None, js=SHOW_ANSWER_JS)
-        chat.example_select(pick_example, None, question).then(ask, **ask_io).then(None, js=SHOW_ANSWER_JS)
-        clear_btn.click(clear, None, [chat, conv, comment_row, feedback_note])
-        chat.like(on_like, [conv], [comment_row, comment, feedback_note, conv])
-        comment.submit(send_comment, [comment, conv], [comment_row, comment, feedback_note, conv])
-        comment_btn.click(send_comment, [comment, conv], [comment_row, comment, feedback_note, conv])
-        doc_search.change(search_docs, [doc_search], [doc_table])
-        ingest = dict(concurrency_limit=1, concurrency_id="ingest")
+        # --- wiring (UI-only events: the REST API under /api is the programmatic interface) ---------------
+        ui = dict(api_visibility="private")
+        ask_io = dict(inputs=[question, conv, f_programme, f_place, f_year, f_type], outputs=[question, chat, conv], **ui)
+        question.submit(ask, **ask_io).then(None, js=SHOW_ANSWER_JS, **ui)
+        ask_btn.click(ask, **ask_io).then(None, js=SHOW_ANSWER_JS, **ui)
+        chat.example_select(pick_example, None, question, **ui).then(ask, **ask_io).then(None, js=SHOW_ANSWER_JS, **ui)
+        clear_btn.click(clear, None, [chat, conv, comment_row, feedback_note], **ui)
+        feedback_io = dict(outputs=[comment_row, comment, feedback_note, conv], **ui)
+        chat.like(on_like, [conv], **feedback_io)
+        comment.submit(send_comment, [comment, conv], **feedback_io)
+        comment_btn.click(send_comment, [comment, conv], **feedback_io)
+        doc_search.change(search_docs, [doc_search], [doc_table], **ui)
+        ingest = dict(concurrency_limit=1, concurrency_id="ingest", **ui)
         up_btn.click(upload, [up_file, up_title, up_audience, up_type], [admin_log, doc_table, rm_doc, up_file], **ingest)
         reindex_btn.click(reindex_only, None, [admin_log, doc_table, rm_doc], **ingest)
         rm_btn.click(remove, [rm_doc, rm_ok], [admin_log, doc_table, rm_doc, rm_ok], **ingest)
-        e_btn.click(eligibility_lookup, [e_country, e_role, e_topic], [e_table])
-        demo.load(load_page, None, [header, f_programme, f_place, f_year, f_type, doc_table, admin_box, rm_doc])
+        e_btn.click(eligibility_lookup, [e_country, e_role, e_topic], [e_table], **ui)
+        demo.load(load_page, None, [header, f_programme, f_place, f_year, f_type, doc_table, admin_box, rm_doc], **ui)
     # Answers run on a few threads at once (the CPU-bound model is shared; more would only queue
     # inside torch); ingestion runs alone (concurrency_id "ingest" above); at most 64 wait.
     demo.queue(default_concurrency_limit=4, max_size=64)
@@ -494,7 +497,7 @@ def pick_example(data: gr.SelectData) -> str:
 
 
 CSS = """
-.gradio-container {max-width: 1100px !important; margin: 0 auto !important}
+.gradio-container {max-width: 1100px !important; width: 100% !important; margin: 0 auto !important}
 /* Gradio scopes rules inside @media to its content area, so the outer padding shrinks with clamp() instead */
 .gradio-container .main.app {padding-left: clamp(6px, 5vw - 14px, 32px) !important; padding-right: clamp(6px, 5vw - 14px, 32px) !important}
 .pa-header h1 {font-size: 1.4rem; margin: .2rem 0}
@@ -538,6 +541,7 @@ table.pa-docs td.num {text-align: right}
   .pa-header h1 {font-size: 1.15rem}
   .pa-lead {display: none}
   table.pa-docs thead {display: none}
+  table.pa-docs caption {display: block; width: 100%}
   table.pa-docs, table.pa-docs tbody, table.pa-docs tr {display: block; width: 100%}
   table.pa-docs tr {padding: .5rem 0; border-bottom: 1px solid var(--border-color-primary)}
   table.pa-docs td {display: inline-block; border: 0 !important; padding: .1rem .6rem .1rem 0; font-size: .8rem}

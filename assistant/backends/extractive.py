@@ -15,7 +15,16 @@ from collections.abc import Iterator
 from assistant.backends import Draft
 from assistant.citations import Scorer
 from assistant.settings import Settings
-from assistant.text import HARD_SLOTS, INJECTION, content_terms, coverage, has_slot, is_statement, required_slots, split_sentences
+from assistant.text import (
+    HARD_SLOTS,
+    INJECTION,
+    content_terms,
+    coverage,
+    has_slot,
+    is_statement,
+    required_slots,
+    split_sentences,
+)
 from assistant.types import Passage
 
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")

@@ -1,0 +1,125 @@
+"""Screenshots of the app for the docs: Ask (after one answered question) and Documents, at
+desktop (1280x800) and phone (390x844) widths, into docs/screenshots/.
+
+Starts ``python app.py`` on a free port over the existing index (run ``make ingest`` first),
+signed in as a throwaway admin (``--role public`` shows the public demo instead), then stops it.
+Needs Debian's chromium at /usr/bin/chromium (``make chromium``).
+
+    python scripts/screenshots.py [--index-dir index] [--role admin|public] [--out docs/screenshots]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+QUESTION = "When did Japan start supporting prison management in Myanmar?"
+SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the app exited with status {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/api/health", timeout=2) as r:
+                if b'"ready":true' in r.read():
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError("the app did not become ready")
+
+
+def shoot(url: str, out: Path, login: tuple[str, str] | None) -> list[Path]:
+    from playwright.sync_api import sync_playwright
+
+    saved = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for size_name, (width, height) in SIZES.items():
+            page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+            page.goto(url + "/", wait_until="domcontentloaded")
+            if login:
+                page.fill("#name", login[0])
+                page.fill("#password", login[1])
+                page.click("button[type=submit]")
+            page.wait_for_selector("#pa-question textarea", timeout=60_000)
+            page.wait_for_selector(".pa-who", timeout=60_000)
+            page.fill("#pa-question textarea", QUESTION)
+            page.click("#pa-ask")
+            page.wait_for_selector("#pa-chat .pa-sources, #pa-chat .pa-notice", timeout=120_000)
+            page.wait_for_timeout(1200)
+            path = out / f"ask-{size_name}.png"
+            page.screenshot(path=str(path))
+            saved.append(path)
+            page.click("button[role=tab]:has-text('Documents')")
+            page.wait_for_selector("table.pa-docs", timeout=30_000)
+            page.wait_for_timeout(300)
+            path = out / f"documents-{size_name}.png"
+            page.screenshot(path=str(path))
+            saved.append(path)
+            page.context.close()
+        browser.close()
+    return saved
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--index-dir", default=str(ROOT / "index"))
+    p.add_argument("--role", choices=("admin", "public"), default="admin")
+    p.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = p.parse_args(argv)
+    if not Path(CHROMIUM).exists():
+        print(f"error: {CHROMIUM} is missing; run `make chromium`", file=sys.stderr)
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--index-dir", args.index_dir,
+               "--feedback-db", str(Path(tmp) / "feedback.sqlite")]
+        login = None
+        if args.role == "admin":
+            sys.path.insert(0, str(ROOT))
+            from assistant.users import add_user
+
+            login = ("screenshots", secrets.token_urlsafe(12))
+            add_user(Path(tmp) / "users.yaml", login[0], "admin", login[1])
+            cmd += ["--users-file", str(Path(tmp) / "users.yaml")]
+        env = {**os.environ, "PA_AUDIT_LOG": "", "GRADIO_ANALYTICS_ENABLED": "False"}
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+        try:
+            wait_ready(url, proc)
+            for path in shoot(url, args.out, login):
+                print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
