@@ -154,6 +154,14 @@ class FiltersIn(BaseModel):
     year: int | None = None
 
 
+class EligibilityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    country: str | None = Field(None, max_length=200, description="Country name, ISO code or region, e.g. 'Viet Nam', 'VN', 'Southeast Asia'.")
+    role: str | None = Field(None, max_length=200, description="The official's role, e.g. 'prosecutor', 'prison officer'.")
+    topic: str | None = Field(None, max_length=200, description="Optional topic, e.g. 'corruption'.")
+    programme: str | None = Field(None, max_length=200, description="Optional programme id or name words.")
+
+
 class AskIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     question: str = Field(max_length=100_000, description="Longer than max_question_chars is cut, with a notice.")
@@ -308,6 +316,17 @@ def build_router(ctx: AppContext) -> APIRouter:
         finally:
             ctx.api_slots.release()
         return answer_json(answer)
+
+    @router.post("/api/eligibility", tags=["questions"], summary="Which programmes may an official attend? Verdicts with their clauses")
+    def eligibility(body: EligibilityIn, caller: Caller = Depends(require_caller)) -> dict[str, Any]:
+        if not (body.country or body.role):
+            raise HTTPException(422, "give a country or a role")
+        try:
+            return ctx.assistant().eligibility(body.country, body.role, body.topic, body.programme, reader_role=caller.role)
+        except unavailable as exc:
+            raise HTTPException(503, str(exc)) from exc
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from exc
 
     @router.get("/api/documents", response_model=list[DocumentOut], tags=["documents"], summary="Documents the caller may see")
     def documents(q: str = "", caller: Caller = Depends(require_caller)) -> list[DocumentOut]:

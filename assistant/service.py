@@ -261,6 +261,20 @@ class Assistant:
         self._audit(answer, role)
         yield {"type": "answer", "answer": answer}
 
+    def eligibility(
+        self, country: str | None, role: str | None, topic: str | None = None, programme: str | None = None,
+        reader_role: str = "public",
+    ) -> dict[str, Any]:
+        """Every programme the reader may see with a verdict and the clauses behind it (ValueError on bad input)."""
+        from assistant.eligibility import default_engine
+
+        path = self.settings.corpus_dir / "eligibility.yaml"
+        if not path.is_file():
+            raise ValueError(f"no eligibility catalogue at {path}")
+        reader = "staff" if check_role(reader_role) == "admin" else reader_role
+        result = default_engine(path).check(country or None, role or None, topic or None, programme or None, reader_role=reader)
+        return result.to_dict()
+
     def eligibility_answer(self, question: str, role: str) -> Answer | None:
         """The structured eligibility engine's answer, or None when this is not an eligibility question."""
         path = self.settings.corpus_dir / "eligibility.yaml"

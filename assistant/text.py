@@ -20,7 +20,7 @@ _QUESTION_WORDS = frozenset(
     tokenize(
         "tell know explain describe give list please information details detail question answer "
         "japan japanese document documents say says programme program programmes programs "
-        "kind sort type happen happened take took part"
+        "kind sort type happen happened take took part many much often"
     )
 )
 
@@ -66,6 +66,14 @@ def coverage(question: str, sentence: str, context: str = "") -> float:
     return len(wanted & have) / len(wanted)
 
 
+def novelty(question: str, sentence: str) -> float:
+    """Share of the sentence's terms that the question does not already contain."""
+    terms = content_terms(sentence)
+    if not terms:
+        return 0.0
+    return len(terms - content_terms(question)) / len(terms)
+
+
 def overlap(claim: str, evidence: str) -> float:
     """Share of the claim's terms that the evidence contains (lexical support)."""
     terms = content_terms(claim)
@@ -90,14 +98,16 @@ _PERSON_Q = re.compile(
     re.IGNORECASE,
 )
 _PERSON_A = re.compile(r"\b(Mr|Ms|Mrs|Dr|Prof|Judge|Justice)\.?\s+[A-Z][a-z]+|@\w|\+?\d[\d\s-]{7,}\d")
-_DATE_Q = re.compile(r"\b(what|which) (exact )?(date|day|month)\b|\bon what date\b", re.IGNORECASE)
+_DATE_Q = re.compile(r"(?<!\bto )\bdates?\b|\b(which|what) (day|month)\b|\bday of the month\b", re.IGNORECASE)
 _DATE_A = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
 )
 _YEAR_Q = re.compile(r"\b(when|what year|which year|since when|how long|how many years)\b", re.IGNORECASE)
 _YEAR_A = re.compile(r"\b(19|20)\d{2}\b")
 _COUNT_Q = re.compile(r"\bhow many\b|\bnumber of\b", re.IGNORECASE)
-_NUMBER_A = re.compile(r"\b(?!(?:19|20)\d{2}\b)\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|twice|once)\b", re.IGNORECASE)
+_NUMBER_A = re.compile(r"\b(?!(?:19|20)\d{2}\b)\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?)\b", re.IGNORECASE)
+_FREQUENCY_Q = re.compile(r"\bhow (many times|often)\b", re.IGNORECASE)
+_FREQUENCY_A = re.compile(r"\b(twice|once|annual(ly)?|yearly|every (year|month)|biannual(ly)?|times a year|a year)\b", re.IGNORECASE)
 
 
 _ORG_Q = re.compile(
@@ -124,12 +134,14 @@ def required_slots(question: str) -> list[str]:
         slots.append("date")
     elif _YEAR_Q.search(question):
         slots.append("year")
-    if _COUNT_Q.search(question) and "year" not in slots:
+    if _FREQUENCY_Q.search(question):
+        slots.append("frequency")
+    elif _COUNT_Q.search(question) and "year" not in slots:
         slots.append("number")
     return slots
 
 
-_SLOT_PATTERNS = {"organisation": _ORG_A, "money": _MONEY_A, "person": _PERSON_A, "date": _DATE_A, "year": _YEAR_A, "number": _NUMBER_A}
+_SLOT_PATTERNS = {"frequency": _FREQUENCY_A, "organisation": _ORG_A, "money": _MONEY_A, "person": _PERSON_A, "date": _DATE_A, "year": _YEAR_A, "number": _NUMBER_A}
 # The best sentence must contain these, or the documents do not give what was asked.
 HARD_SLOTS = ("money", "person", "date", "number")
 

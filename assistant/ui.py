@@ -1,5 +1,5 @@
 """The Gradio UI: Ask (streamed, cited answers), Documents (list; upload and remove for admins),
-Eligibility (placeholder). A thin shell: every answer, document and check comes from
+Eligibility (verdicts with their clauses). A thin shell: every answer, document and check comes from
 :class:`~assistant.service.Assistant` through the shared :class:`~assistant.api.AppContext`.
 
 Every piece of document or user text is passed through ``html.escape`` before it is put
@@ -11,15 +11,26 @@ from __future__ import annotations
 import html
 import logging
 import queue
-import re
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from assistant.api import CITATION_KEYS, AppContext, file_url
+from assistant.api import CITATION_KEYS, AppContext
+from assistant.render import (
+    esc,
+    filter_choices,
+    label,
+    make_filters,
+    render_answer,
+    render_documents,
+    render_draft,
+    render_eligibility,
+    render_error,
+    render_status,
+    render_user,
+)
 from assistant.types import DOC_TYPES
 
 log = logging.getLogger(__name__)
@@ -30,155 +41,6 @@ EXAMPLES = (
     "What does the Nepal programme support?",
     "Which ICC seminars were held in 2010?",
 )
-_MARKER = re.compile(r"\[(\d+)\]")
-_CONTEXT_CHARS = 200  # characters of the chunk shown either side of the quoted passage
-
-
-# --- HTML rendering (pure functions) --------------------------------------------------------
-def esc(text: Any) -> str:
-    """Escape for HTML and flatten newlines (a blank line would end the chatbot's HTML block)."""
-    return html.escape(" ".join(str(text or "").split()))
-
-
-def label(value: str) -> str:
-    return str(value or "").replace("_", " ").replace("-", " ").strip().capitalize()
-
-
-def highlight(passage: str, quote: str) -> str:
-    """The chunk text around the quote, escaped, with the quote inside ``<mark>``."""
-    text, q = " ".join((passage or "").split()), " ".join((quote or "").split())
-    start = text.find(q) if q else -1
-    if start < 0 and q:
-        start = text.lower().find(q.lower())
-    if start < 0:
-        body = text if len(text) <= 2 * _CONTEXT_CHARS else text[: 2 * _CONTEXT_CHARS] + "…"
-        return (f"<mark>{esc(q)}</mark>" + (f" <span class='pa-ctx'>{esc(body)}</span>" if body and body != q else "")) if q else esc(body)
-    end = start + len(q)
-    lo, hi = max(0, start - _CONTEXT_CHARS), min(len(text), end + _CONTEXT_CHARS)
-    before = ("…" if lo else "") + text[lo:start]
-    after = text[end:hi] + ("…" if hi < len(text) else "")
-    return f"{esc(before)}<mark>{esc(text[start:end])}</mark>{esc(after)}"
-
-
-def source_card(c, anchor: str) -> str:
-    page = f" · page {int(c.page)}" if c.page else ""
-    url = html.escape(file_url(c.doc_id, c.page), quote=True)
-    link = f"Open the document at page {int(c.page)}" if c.page and c.doc_id.lower().endswith(".pdf") else "Open the document"
-    return (
-        f'<div class="pa-source" id="{anchor}" tabindex="-1">'
-        f'<div class="pa-source-head"><span class="pa-n">[{int(c.n)}]</span> <strong class="pa-title">{esc(c.title)}</strong></div>'
-        f'<div class="pa-meta">{esc(label(c.doc_type) or "Document")}{page} · <code>{esc(c.doc_id)}</code></div>'
-        f'<blockquote class="pa-passage">{highlight(c.passage, c.quote)}</blockquote>'
-        f'<a class="pa-open" href="{url}" target="_blank" rel="noopener">{link} ↗</a></div>'
-    )
-
-
-def render_user(question: str) -> str:
-    return f'<div class="pa-q">{esc(question)}</div>'
-
-
-def render_status(text: str, searched_for: str | None = None) -> str:
-    searched = f'<p class="pa-searched">Searched for: <em>{esc(searched_for)}</em></p>' if searched_for else ""
-    return f'<div class="pa-answer">{searched}<p class="pa-status" role="status">{esc(text)}</p></div>'
-
-
-def render_draft(text: str, searched_for: str | None = None) -> str:
-    searched = f'<p class="pa-searched">Searched for: <em>{esc(searched_for)}</em></p>' if searched_for else ""
-    return f'<div class="pa-answer">{searched}<p class="pa-text pa-draft">{esc(text)}</p></div>'
-
-
-def render_error(text: str) -> str:
-    return f'<div class="pa-answer pa-error" role="alert"><p><strong>Something went wrong.</strong> {esc(text)}</p></div>'
-
-
-def render_answer(answer, anchor_prefix: str) -> str:
-    """Answer text with ``[n]`` linked to source cards below it; or the declined notice with the closest sources."""
-    parts = ['<div class="pa-answer' + (' pa-declined' if answer.declined else '') + '">']
-    if answer.searched_for and answer.searched_for != answer.question:
-        parts.append(f'<p class="pa-searched">Searched for: <em>{esc(answer.searched_for)}</em></p>')
-    numbers = {c.n for c in answer.citations}
-
-    def link(m: re.Match) -> str:
-        n = int(m.group(1))
-        if n not in numbers:
-            return m.group(0)
-        return f'<a class="pa-cite" href="#{anchor_prefix}-{n}" aria-label="Source {n}">[{n}]</a>'
-
-    if answer.declined:
-        parts.append('<div class="pa-notice" role="note"><strong>Not answered.</strong> ' + esc(answer.text) + "</div>")
-    else:
-        text = _MARKER.sub(link, esc(answer.text)).replace("[unsupported]", '<span class="pa-unsupported">[unsupported]</span>')
-        parts.append(f'<p class="pa-text">{text}</p>')
-    notices = [n for n in answer.notices if not n.startswith("Declined:")]
-    if notices:
-        parts.append('<ul class="pa-notices">' + "".join(f"<li>{esc(n)}</li>" for n in notices) + "</ul>")
-    sources = answer.closest if answer.declined else answer.citations
-    if sources:
-        heading = "Closest sources (they do not answer the question)" if answer.declined else "Sources"
-        parts.append(f'<div class="pa-sources"><p class="pa-sources-h">{heading}</p>')
-        parts.extend(source_card(c, f"{anchor_prefix}-{c.n}") for c in sources)
-        parts.append("</div>")
-    parts.append("</div>")
-    return "".join(parts)
-
-
-def render_documents(docs: list, query: str = "") -> str:
-    needle = (query or "").strip().lower()
-    rows = [d for d in docs if needle in d.title.lower() or needle in d.doc_id.lower()]
-    if not rows:
-        return '<p class="pa-empty">No documents match.</p>' if docs else '<p class="pa-empty">No documents are indexed yet.</p>'
-    body = []
-    for d in rows:
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(d.indexed_at)) if d.indexed_at else ""
-        url = html.escape(file_url(d.doc_id), quote=True)
-        body.append(
-            f'<tr><td class="pa-doc-title"><a href="{url}" target="_blank" rel="noopener">{esc(d.title)}</a><div class="pa-id">{esc(d.doc_id)}</div></td>'
-            f"<td data-label='Type'>{esc(label(d.doc_type))}</td><td data-label='Audience'>{esc(d.audience)}</td>"
-            f"<td class='num' data-label='Pages'>{int(d.pages)}</td><td class='num' data-label='Chunks'>{len(d.chunk_ids)}</td>"
-            f"<td data-label='Indexed'>{esc(when)}</td></tr>"
-        )
-    head = ("<tr><th scope='col'>Title</th><th scope='col'>Type</th><th scope='col'>Audience</th><th scope='col'>Pages</th>"
-            "<th scope='col'>Chunks</th><th scope='col'>Last indexed</th></tr>")
-    count = f"{len(rows)} of {len(docs)} documents" if needle else f"{len(docs)} documents"
-    return (f'<div class="pa-table-wrap"><table class="pa-docs"><caption>{count}</caption><thead>{head}</thead>'
-            f'<tbody>{"".join(body)}</tbody></table></div>')
-
-
-def filter_choices(docs: list) -> dict[str, list[tuple[str, str]]]:
-    """Dropdown choices from the manifest metadata of the documents a reader may see."""
-    programmes, countries, regions, years, types = set(), set(), set(), set(), set()
-    for d in docs:
-        meta = d.meta or {}
-        if meta.get("programme"):
-            programmes.add(meta["programme"])
-        countries.update(c for c in meta.get("countries") or [] if c)
-        if meta.get("region"):
-            regions.add(meta["region"])
-        years.update(int(y) for y in meta.get("years") or [])
-        types.add(meta.get("doc_type") or d.doc_type)
-    anyone = [("Any", "")]
-    return {
-        "programme": anyone + [(label(p), p) for p in sorted(programmes)],
-        "place": anyone + [(c, f"country:{c}") for c in sorted(countries)] + [(f"{r} (region)", f"region:{r}") for r in sorted(regions)],
-        "year": anyone + [(str(y), str(y)) for y in sorted(years)],
-        "doc_type": anyone + [(label(t), t) for t in DOC_TYPES if t in types],
-    }
-
-
-def make_filters(programme: str | None, place: str | None, year: str | None, doc_type: str | None) -> dict[str, Any]:
-    filters: dict[str, Any] = {"programme": programme or None, "doc_type": doc_type or None, "year": int(year) if year else None}
-    if place and ":" in place:
-        kind, value = place.split(":", 1)
-        filters["country" if kind == "country" else "region"] = value
-    return {k: v for k, v in filters.items() if v}
-
-
-def eligibility_lookup(country: str, role: str, topic: str) -> list[list[str]]:
-    """Placeholder for the eligibility finder: programmes a partner may attend (none yet).
-
-    Replace this one function; the tab's inputs and table are already wired to it.
-    """
-    return []
 
 
 # The chatbot scrolls to its bottom; bring the start of the newest answer into view instead.
@@ -186,7 +48,6 @@ SHOW_ANSWER_JS = """() => { setTimeout(() => {
   const answers = document.querySelectorAll('#pa-chat .pa-answer');
   if (answers.length) answers[answers.length - 1].scrollIntoView({block: 'start'});
 }, 800); }"""
-ELIGIBILITY_HEADERS = ["Programme", "Who may attend", "Next intake", "Source"]
 
 
 # --- the Blocks app ---------------------------------------------------------------------------
@@ -302,6 +163,14 @@ def build_ui(ctx: AppContext) -> gr.Blocks:
 
     def doc_choices(docs) -> list[tuple[str, str]]:
         return [(f"{d.title} ({d.doc_id})", d.doc_id) for d in docs]
+
+    def eligibility(country, role, topic, request: gr.Request):
+        if not (country or "").strip() and not (role or "").strip():
+            return render_eligibility(None)
+        try:
+            return render_eligibility(ctx.assistant().eligibility(country, role, topic, reader_role=role_of(request)))
+        except ValueError as exc:
+            return render_eligibility(None, error=str(exc))
 
     def search_docs(query, request: gr.Request):
         return render_documents(ctx.assistant().documents(role_of(request)), query)
@@ -453,13 +322,14 @@ def build_ui(ctx: AppContext) -> gr.Blocks:
                         rm_btn = gr.Button("Remove", variant="stop", elem_id="pa-remove-btn", scale=1)
                     admin_log = gr.Markdown("", elem_id="pa-admin-log")
             with gr.Tab("Eligibility", id="eligibility", elem_id="pa-tab-elig"):
-                gr.Markdown("**Coming soon:** find the programmes a partner official may attend, by country, role and topic.")
+                gr.Markdown("Which programmes may an official attend? Each verdict cites the clause it rests on.")
                 with gr.Row():
-                    e_country = gr.Textbox(label="Country")
-                    e_role = gr.Textbox(label="Role (e.g. prosecutor, judge)")
-                    e_topic = gr.Textbox(label="Topic")
-                e_btn = gr.Button("Find programmes")
-                e_table = gr.Dataframe(headers=ELIGIBILITY_HEADERS, value=[], interactive=False)
+                    e_country = gr.Textbox(label="Country or region", placeholder="e.g. Viet Nam, VN, Southeast Asia",
+                                           elem_id="pa-elig-country")
+                    e_role = gr.Textbox(label="Role", placeholder="e.g. prosecutor, prison officer", elem_id="pa-elig-role")
+                    e_topic = gr.Textbox(label="Topic (optional)", placeholder="e.g. corruption", elem_id="pa-elig-topic")
+                e_btn = gr.Button("Check", variant="primary", elem_id="pa-elig-btn")
+                e_table = gr.HTML(render_eligibility(None), elem_id="pa-elig-result")
 
         # --- wiring (UI-only events: the REST API under /api is the programmatic interface) ---------------
         ui = dict(api_visibility="private")
@@ -477,7 +347,10 @@ def build_ui(ctx: AppContext) -> gr.Blocks:
         up_btn.click(upload, [up_file, up_title, up_audience, up_type], [admin_log, doc_table, rm_doc, up_file], **ingest)
         reindex_btn.click(reindex_only, None, [admin_log, doc_table, rm_doc], **ingest)
         rm_btn.click(remove, [rm_doc, rm_ok], [admin_log, doc_table, rm_doc, rm_ok], **ingest)
-        e_btn.click(eligibility_lookup, [e_country, e_role, e_topic], [e_table], **ui)
+        e_io = dict(inputs=[e_country, e_role, e_topic], outputs=[e_table], **ui)
+        e_btn.click(eligibility, **e_io)
+        e_country.submit(eligibility, **e_io)
+        e_role.submit(eligibility, **e_io)
         demo.load(load_page, None, [header, f_programme, f_place, f_year, f_type, doc_table, admin_box, rm_doc], **ui)
     # Answers run on a few threads at once (the CPU-bound model is shared; more would only queue
     # inside torch); ingestion runs alone (concurrency_id "ingest" above); at most 64 wait.
@@ -551,4 +424,11 @@ table.pa-docs td.num {text-align: right}
   #pa-question {min-width: 100% !important; flex-basis: 100% !important}
   #pa-ask-row > button {flex: 1 1 40% !important}
 }
+.pa-elig-table {width: 100%; border-collapse: collapse}
+.pa-elig-table th, .pa-elig-table td {text-align: left; vertical-align: top; padding: 8px; border-bottom: 1px solid #e5e7eb}
+.pa-verdict {font-weight: 600; padding: 2px 8px; border-radius: 10px; white-space: nowrap}
+.pa-yes {background: #dcfce7; color: #166534} .pa-no {background: #fee2e2; color: #991b1b} .pa-maybe {background: #fef9c3; color: #854d0e}
+.pa-reasons {margin: 0; padding-left: 18px} .pa-clause {font-style: italic}
+@media (max-width: 600px) {.pa-elig-table thead {display: none} .pa-elig-table td {display: block; border: 0; padding: 4px 0}
+  .pa-elig-table tr {display: block; border-bottom: 1px solid #e5e7eb; padding: 8px 0}}
 """

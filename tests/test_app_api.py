@@ -290,3 +290,22 @@ def test_feedback_is_stored(server, partner):
     assert row["rating"] == -1 and row["comment"] == "too short" and row["role"] == "partner" and row["user"] == "pat"
     assert row["citations"] == body["citations"] and row["settings_hash"]
     assert httpx.post(server.url + "/api/feedback", json={**body, "rating": 5}, headers=partner).status_code == 422
+
+
+def test_eligibility_api_gives_verdicts_with_clauses(server, public_server, partner):
+    r = httpx.post(server.url + "/api/eligibility", json={"country": "Nepal", "role": "judge", "programme": "viet-nam-reform"},
+                   headers=partner, timeout=60)
+    assert r.status_code == 200, r.text
+    [viet] = r.json()["programmes"]
+    assert viet["verdict"] == "not eligible"
+    assert any(x["clause"] == "Not eligible: officials from countries other than Viet Nam." for x in viet["reasons"])
+    r = httpx.post(server.url + "/api/eligibility", json={"country": "Vietnam", "role": "prosecutor"}, headers=partner, timeout=60)
+    verdicts = {p["programme"]: p["verdict"] for p in r.json()["programmes"]}
+    assert verdicts["viet-nam-reform"] == "eligible" and verdicts["nepal-reform"] == "not eligible"
+    # the public demo sees only public programmes (the Viet Nam programme is for partners)
+    r = httpx.post(public_server.url + "/api/eligibility", json={"country": "VN", "role": "prosecutor"}, timeout=60)
+    assert "viet-nam-reform" not in {p["programme"] for p in r.json()["programmes"]}
+    r = httpx.post(server.url + "/api/eligibility", json={"country": "Atlantis", "role": "judge"}, headers=partner, timeout=60)
+    assert r.status_code == 422 and "Atlantis" in r.text
+    r = httpx.post(server.url + "/api/eligibility", json={"country": "Nepal"}, timeout=60)
+    assert r.status_code == 401

@@ -37,7 +37,7 @@ WAIT = 90_000  # ms
 @pytest.fixture(scope="module")
 def app_server(real_index, tmp_path_factory):
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is missing (make chromium)")
+        pytest.fail("Debian chromium is missing: run `make chromium` (make test does it)")
     base = tmp_path_factory.mktemp("browser")
     shutil.copytree(real_index.index_dir, base / "index")
     shutil.copytree(ROOT / "corpus", base / "corpus")  # uploads go to this copy, never to the repository
@@ -242,6 +242,38 @@ def test_admin_upload_then_ask_and_script_renders_as_text(app_server, browser, t
         page.wait_for_selector("#pa-admin-log:has-text('uploaded file was deleted')", timeout=WAIT)
         assert not saved.exists()
         assert fact not in page.inner_text("#pa-doc-table")
+        assert not s.dialogs
+    finally:
+        s.close()
+
+
+def test_partner_eligibility_tab_shows_verdicts_with_working_source_links(app_server, browser):
+    s = Session(browser, app_server["url"], "pat")
+    try:
+        page = s.page
+        page.get_by_role("tab", name="Eligibility").click()
+        page.fill("#pa-elig-country textarea, #pa-elig-country input", "Myanmar")
+        page.fill("#pa-elig-role textarea, #pa-elig-role input", "prison officer")
+        page.click("#pa-elig-btn")
+        page.wait_for_selector("#pa-elig-result .pa-elig-table", timeout=WAIT)
+        table = page.locator("#pa-elig-result .pa-elig-table")
+        text = table.inner_text()
+        assert "Myanmar: Improvement of Prison Management" in text
+        row = table.locator("tr", has_text="Myanmar: Improvement of Prison Management")
+        assert row.locator(".pa-verdict").inner_text().strip() == "eligible"
+        assert "Eligible countries: Myanmar." in row.inner_text()
+        nepal = table.locator("tr", has_text="Nepal: Reform")
+        assert nepal.locator(".pa-verdict").inner_text().strip() == "not eligible"
+        assert STAFF_MARK not in text
+        href = row.locator("a.pa-open").first.get_attribute("href")
+        assert href.startswith("/api/documents/programmes/myanmar-prison-management.pdf/file#page=2")
+        response = s.context.request.get(app_server["url"] + href.split("#")[0])
+        assert response.status == 200 and response.body().startswith(b"%PDF")
+        # an unknown country gets a clear message with suggestions
+        page.fill("#pa-elig-country textarea, #pa-elig-country input", "Austrlia")
+        page.click("#pa-elig-btn")
+        page.wait_for_selector("#pa-elig-result .pa-error", timeout=WAIT)
+        assert "Australia" in page.inner_text("#pa-elig-result")
         assert not s.dialogs
     finally:
         s.close()

@@ -45,6 +45,8 @@ class ExtractiveBackend:
                 low = sentence.lower()
                 if (
                     not is_statement(sentence)
+                    or sentence.rstrip().endswith("?")  # a question is never an answer
+                    or low.startswith(("question:", "q:", "related documents"))
                     or INJECTION.search(sentence)
                     or len(content_terms(sentence)) < 3
                     or any(x in low for x in _NOT_FACT)
@@ -71,6 +73,8 @@ class ExtractiveBackend:
                 value *= 0.85  # generic text marked illustrative is weaker evidence than a stated fact
             if asked_years and not asked_years & set(_YEAR.findall(sentence)):
                 value *= 0.85  # the question names a year this sentence does not speak of
+            if novelty(question, sentence) < 0.34:
+                value *= 0.85  # it mostly repeats the question back
             value += 0.01 / n  # ties go to the better-ranked passage
             scored.append((value, sentence, n))
         scored.sort(key=lambda item: -item[0])
@@ -82,10 +86,15 @@ class ExtractiveBackend:
         if not scored or scored[0][0] < s.answer_min_score:
             best = scored[0][0] if scored else 0.0
             return Draft("", declined=True, reason=f"no passage answers the question (best evidence {best:.2f})")
-        best_score, best_sentence, _ = scored[0]
-        for slot in required_slots(question):
-            if slot in HARD_SLOTS and not has_slot(slot, best_sentence):
-                return Draft("", declined=True, reason=f"the documents do not state the {slot} asked for")
+        asked_years = set(_YEAR.findall(question))
+        if asked_years and not any(asked_years & set(_YEAR.findall(p.text + " " + p.title)) for p in passages):
+            return Draft("", declined=True, reason=f"no document speaks of {', '.join(sorted(asked_years))}")
+        hard = [slot for slot in required_slots(question) if slot in HARD_SLOTS]
+        if hard:  # only sentences that contain what was asked (a sum, a name, a date, a count) can answer
+            scored = [item for item in scored if all(has_slot(slot, item[1]) for slot in hard)]
+            if not scored or scored[0][0] < s.answer_min_score:
+                return Draft("", declined=True, reason=f"the documents do not state the {' or '.join(hard)} asked for")
+        best_score = scored[0][0]
         chosen = [scored[0]]
         floor = max(s.answer_min_score, best_score - 0.08)
         for item in scored[1:]:

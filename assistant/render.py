@@ -1,0 +1,193 @@
+"""HTML for the UI: answers with linked source cards, document lists, eligibility tables.
+
+Pure functions. Every piece of document or user text goes through ``html.escape`` before
+it is put into HTML, so a ``<script>`` in a document or a question shows as text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from typing import Any
+
+from assistant.api import file_url
+from assistant.types import DOC_TYPES
+
+_MARKER = re.compile(r"\[(\d+)\]")
+_CONTEXT_CHARS = 200  # characters of the chunk shown either side of the quoted passage
+
+
+# --- HTML rendering (pure functions) --------------------------------------------------------
+def esc(text: Any) -> str:
+    """Escape for HTML and flatten newlines (a blank line would end the chatbot's HTML block)."""
+    return html.escape(" ".join(str(text or "").split()))
+
+
+def label(value: str) -> str:
+    return str(value or "").replace("_", " ").replace("-", " ").strip().capitalize()
+
+
+def highlight(passage: str, quote: str) -> str:
+    """The chunk text around the quote, escaped, with the quote inside ``<mark>``."""
+    text, q = " ".join((passage or "").split()), " ".join((quote or "").split())
+    start = text.find(q) if q else -1
+    if start < 0 and q:
+        start = text.lower().find(q.lower())
+    if start < 0:
+        body = text if len(text) <= 2 * _CONTEXT_CHARS else text[: 2 * _CONTEXT_CHARS] + "…"
+        return (f"<mark>{esc(q)}</mark>" + (f" <span class='pa-ctx'>{esc(body)}</span>" if body and body != q else "")) if q else esc(body)
+    end = start + len(q)
+    lo, hi = max(0, start - _CONTEXT_CHARS), min(len(text), end + _CONTEXT_CHARS)
+    before = ("…" if lo else "") + text[lo:start]
+    after = text[end:hi] + ("…" if hi < len(text) else "")
+    return f"{esc(before)}<mark>{esc(text[start:end])}</mark>{esc(after)}"
+
+
+def source_card(c, anchor: str) -> str:
+    page = f" · page {int(c.page)}" if c.page else ""
+    url = html.escape(file_url(c.doc_id, c.page), quote=True)
+    link = f"Open the document at page {int(c.page)}" if c.page and c.doc_id.lower().endswith(".pdf") else "Open the document"
+    return (
+        f'<div class="pa-source" id="{anchor}" tabindex="-1">'
+        f'<div class="pa-source-head"><span class="pa-n">[{int(c.n)}]</span> <strong class="pa-title">{esc(c.title)}</strong></div>'
+        f'<div class="pa-meta">{esc(label(c.doc_type) or "Document")}{page} · <code>{esc(c.doc_id)}</code></div>'
+        f'<blockquote class="pa-passage">{highlight(c.passage, c.quote)}</blockquote>'
+        f'<a class="pa-open" href="{url}" target="_blank" rel="noopener">{link} ↗</a></div>'
+    )
+
+
+def render_user(question: str) -> str:
+    return f'<div class="pa-q">{esc(question)}</div>'
+
+
+def render_status(text: str, searched_for: str | None = None) -> str:
+    searched = f'<p class="pa-searched">Searched for: <em>{esc(searched_for)}</em></p>' if searched_for else ""
+    return f'<div class="pa-answer">{searched}<p class="pa-status" role="status">{esc(text)}</p></div>'
+
+
+def render_draft(text: str, searched_for: str | None = None) -> str:
+    searched = f'<p class="pa-searched">Searched for: <em>{esc(searched_for)}</em></p>' if searched_for else ""
+    return f'<div class="pa-answer">{searched}<p class="pa-text pa-draft">{esc(text)}</p></div>'
+
+
+def render_error(text: str) -> str:
+    return f'<div class="pa-answer pa-error" role="alert"><p><strong>Something went wrong.</strong> {esc(text)}</p></div>'
+
+
+def render_answer(answer, anchor_prefix: str) -> str:
+    """Answer text with ``[n]`` linked to source cards below it; or the declined notice with the closest sources."""
+    parts = ['<div class="pa-answer' + (' pa-declined' if answer.declined else '') + '">']
+    if answer.searched_for and answer.searched_for != answer.question:
+        parts.append(f'<p class="pa-searched">Searched for: <em>{esc(answer.searched_for)}</em></p>')
+    numbers = {c.n for c in answer.citations}
+
+    def link(m: re.Match) -> str:
+        n = int(m.group(1))
+        if n not in numbers:
+            return m.group(0)
+        return f'<a class="pa-cite" href="#{anchor_prefix}-{n}" aria-label="Source {n}">[{n}]</a>'
+
+    if answer.declined:
+        parts.append('<div class="pa-notice" role="note"><strong>Not answered.</strong> ' + esc(answer.text) + "</div>")
+    else:
+        text = _MARKER.sub(link, esc(answer.text)).replace("[unsupported]", '<span class="pa-unsupported">[unsupported]</span>')
+        parts.append(f'<p class="pa-text">{text}</p>')
+    notices = [n for n in answer.notices if not n.startswith("Declined:")]
+    if notices:
+        parts.append('<ul class="pa-notices">' + "".join(f"<li>{esc(n)}</li>" for n in notices) + "</ul>")
+    sources = answer.closest if answer.declined else answer.citations
+    if sources:
+        heading = "Closest sources (they do not answer the question)" if answer.declined else "Sources"
+        parts.append(f'<div class="pa-sources"><p class="pa-sources-h">{heading}</p>')
+        parts.extend(source_card(c, f"{anchor_prefix}-{c.n}") for c in sources)
+        parts.append("</div>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def render_documents(docs: list, query: str = "") -> str:
+    needle = (query or "").strip().lower()
+    rows = [d for d in docs if needle in d.title.lower() or needle in d.doc_id.lower()]
+    if not rows:
+        return '<p class="pa-empty">No documents match.</p>' if docs else '<p class="pa-empty">No documents are indexed yet.</p>'
+    body = []
+    for d in rows:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(d.indexed_at)) if d.indexed_at else ""
+        url = html.escape(file_url(d.doc_id), quote=True)
+        body.append(
+            f'<tr><td class="pa-doc-title"><a href="{url}" target="_blank" rel="noopener">{esc(d.title)}</a><div class="pa-id">{esc(d.doc_id)}</div></td>'
+            f"<td data-label='Type'>{esc(label(d.doc_type))}</td><td data-label='Audience'>{esc(d.audience)}</td>"
+            f"<td class='num' data-label='Pages'>{int(d.pages)}</td><td class='num' data-label='Chunks'>{len(d.chunk_ids)}</td>"
+            f"<td data-label='Indexed'>{esc(when)}</td></tr>"
+        )
+    head = ("<tr><th scope='col'>Title</th><th scope='col'>Type</th><th scope='col'>Audience</th><th scope='col'>Pages</th>"
+            "<th scope='col'>Chunks</th><th scope='col'>Last indexed</th></tr>")
+    count = f"{len(rows)} of {len(docs)} documents" if needle else f"{len(docs)} documents"
+    return (f'<div class="pa-table-wrap"><table class="pa-docs"><caption>{count}</caption><thead>{head}</thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')
+
+
+def filter_choices(docs: list) -> dict[str, list[tuple[str, str]]]:
+    """Dropdown choices from the manifest metadata of the documents a reader may see."""
+    programmes, countries, regions, years, types = set(), set(), set(), set(), set()
+    for d in docs:
+        meta = d.meta or {}
+        if meta.get("programme"):
+            programmes.add(meta["programme"])
+        countries.update(c for c in meta.get("countries") or [] if c)
+        if meta.get("region"):
+            regions.add(meta["region"])
+        years.update(int(y) for y in meta.get("years") or [])
+        types.add(meta.get("doc_type") or d.doc_type)
+    anyone = [("Any", "")]
+    return {
+        "programme": anyone + [(label(p), p) for p in sorted(programmes)],
+        "place": anyone + [(c, f"country:{c}") for c in sorted(countries)] + [(f"{r} (region)", f"region:{r}") for r in sorted(regions)],
+        "year": anyone + [(str(y), str(y)) for y in sorted(years)],
+        "doc_type": anyone + [(label(t), t) for t in DOC_TYPES if t in types],
+    }
+
+
+def make_filters(programme: str | None, place: str | None, year: str | None, doc_type: str | None) -> dict[str, Any]:
+    filters: dict[str, Any] = {"programme": programme or None, "doc_type": doc_type or None, "year": int(year) if year else None}
+    if place and ":" in place:
+        kind, value = place.split(":", 1)
+        filters["country" if kind == "country" else "region"] = value
+    return {k: v for k, v in filters.items() if v}
+
+
+VERDICT_CLASS = {"eligible": "pa-yes", "not eligible": "pa-no", "depends": "pa-maybe"}
+
+
+def render_eligibility(result: dict[str, Any] | None, error: str = "") -> str:
+    """A table of programmes: verdict, the reasons, and each reason's verbatim clause with a link to its page."""
+    if error:
+        return f'<div class="pa-elig pa-error" role="alert">{esc(error)}</div>'
+    if not result:
+        return '<div class="pa-elig"><p class="pa-muted">Enter a country and a role, then press Check.</p></div>'
+    notices = "".join(f'<p class="pa-notice">{esc(n)}</p>' for n in result.get("notices", []))
+    rows = []
+    for prog in result.get("programmes", []):
+        wanted = {"not eligible": "fails", "depends": "uncertain", "eligible": "meets"}[prog["verdict"]]
+        reasons = [r for r in prog["reasons"] if r["effect"] == wanted] + [r for r in prog["reasons"] if r["effect"] == "note"]
+        items = []
+        for r in reasons:
+            page = f", page {int(r['page'])}" if r.get("page") else ""
+            url = html.escape(file_url(r["doc_id"], r.get("page")), quote=True)
+            items.append(
+                f"<li>{esc(r['text'])}<br><q class='pa-clause'>{esc(r['clause'])}</q> "
+                f"<a class='pa-open' href='{url}' target='_blank' rel='noopener'>{esc(r['title'])}{page} ↗</a></li>"
+            )
+        since = f" · since {int(prog['since'])}" if prog.get("since") else ""
+        rows.append(
+            f"<tr><td><strong>{esc(prog['title'])}</strong><div class='pa-meta'>{esc(', '.join(prog.get('format') or []))}{since}</div></td>"
+            f"<td><span class='pa-verdict {VERDICT_CLASS.get(prog['verdict'], '')}'>{esc(prog['verdict'])}</span></td>"
+            f"<td><ul class='pa-reasons'>{''.join(items)}</ul></td></tr>"
+        )
+    if not rows:
+        return f'<div class="pa-elig">{notices}<p>No programme you may see matches.</p></div>'
+    return (
+        f'<div class="pa-elig">{notices}<table class="pa-elig-table"><thead><tr><th>Programme</th><th>Verdict</th>'
+        f'<th>Why (the clause behind it)</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+    )
