@@ -17,7 +17,7 @@ import pytest
 
 from evals.__main__ import main
 from evals.runner import docs_index, docs_key, make_settings
-from tests import docfactory as df
+import docfactory as df
 
 ROOT = Path(__file__).resolve().parent.parent
 SMOKE = ROOT / "evals" / "suites" / "smoke.yaml"

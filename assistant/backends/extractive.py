@@ -22,6 +22,7 @@ from assistant.text import (
     coverage,
     has_slot,
     is_statement,
+    novelty,
     required_slots,
     split_sentences,
 )
@@ -91,7 +92,11 @@ class ExtractiveBackend:
             return Draft("", declined=True, reason=f"no document speaks of {', '.join(sorted(asked_years))}")
         hard = [slot for slot in required_slots(question) if slot in HARD_SLOTS]
         if hard:  # only sentences that contain what was asked (a sum, a name, a date, a count) can answer
-            scored = [item for item in scored if all(has_slot(slot, item[1]) for slot in hard)]
+            scored = [
+                item for item in scored
+                if all(has_slot(slot, item[1]) for slot in hard)
+                and (not asked_years or asked_years & set(_YEAR.findall(item[1])))  # the count for *that* year
+            ]
             if not scored or scored[0][0] < s.answer_min_score:
                 return Draft("", declined=True, reason=f"the documents do not state the {' or '.join(hard)} asked for")
         best_score = scored[0][0]
