@@ -19,8 +19,9 @@ def create_app(settings, *, warm_up: bool = True):
     """The FastAPI app with the API routes and the Gradio UI mounted at ``/``."""
     import gradio as gr
     from fastapi import FastAPI
+    from fastapi.exceptions import RequestValidationError
 
-    from assistant.api import AppContext, LoginRedirect, build_router
+    from assistant.api import AppContext, LoginRedirect, build_router, validation_error
     from assistant.ui import CSS, build_ui, theme
 
     ctx = AppContext(settings)
@@ -31,6 +32,7 @@ def create_app(settings, *, warm_up: bool = True):
         docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
     )
     app.state.ctx = ctx
+    app.add_exception_handler(RequestValidationError, validation_error)  # a 422, never a 500, whatever the input
     app.include_router(build_router(ctx))  # before the mount: routes added later would be shadowed by "/"
     if ctx.login_required:
         app.add_middleware(LoginRedirect, ctx=ctx)

@@ -11,7 +11,9 @@ work) the browser's session cookie. The caller's role decides what is retrieved 
 
 from __future__ import annotations
 
+import asyncio
 import html
+import json
 import logging
 import mimetypes
 import threading
@@ -22,8 +24,11 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from starlette.concurrency import run_in_threadpool
 
 from assistant.feedback import MAX_COMMENT, FeedbackStore
 from assistant.settings import Settings
@@ -32,6 +37,8 @@ from assistant.users import LoginThrottle, TokenStore, Users, may_act_as
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "pa_session"
+API_SLOTS = 4  # answers computed at once for the REST API (the UI has its own 4, see assistant/ui.py)
+SLOT_TIMEOUT_S = 120.0  # a caller waiting longer than this for a slot gets 503 with Retry-After
 CITATION_KEYS = ("n", "doc_id", "title", "page", "quote", "source_path")
 # Original files are shown in the browser, but never allowed to run scripts on our origin.
 FILE_HEADERS = {
@@ -68,7 +75,10 @@ class AppContext:
         self.ready = threading.Event()
         # API answers share the CPU-bound model with the UI; the Gradio queue caps the UI at 4 at once
         # (see assistant/ui.py), and this caps the API the same way instead of FastAPI's 40 worker threads.
-        self.api_slots = threading.BoundedSemaphore(4)
+        # Callers wait for a slot on the event loop (see /api/ask), not in a worker thread, so a crowd
+        # of waiting callers never starves the other routes (health, documents, sign-in) of threads.
+        self.api_slots = asyncio.Semaphore(API_SLOTS)
+        self.slot_timeout_s = SLOT_TIMEOUT_S
         self.error: str | None = None
         self.started = time.time()
 
@@ -83,6 +93,7 @@ class AppContext:
 
     def _warm_up(self) -> None:
         started = time.perf_counter()
+        self._recover()
         try:
             self.assistant_obj.warm_up()
             log.info("assistant ready in %.1f s", time.perf_counter() - started)
@@ -91,6 +102,18 @@ class AppContext:
             log.error("warm-up failed: %s", self.error)
         finally:
             self.ready.set()
+
+    def _recover(self) -> None:
+        """An ingestion killed part-way (say, an upload when the app died) left the index marked dirty:
+        make it consistent before serving, unless an ingestion is running now (it will)."""
+        from ingest.pipeline import IngestBusyError, recover
+
+        try:
+            recover(self.settings, store=self.assistant_obj.store)
+        except IngestBusyError:
+            pass
+        except Exception as exc:  # a read-only index, a store that is down: serve what there is
+            log.warning("could not check the index for an interrupted ingestion: %s", exc)
 
     def assistant(self, timeout: float = 300.0):
         """The assistant, once warm-up has finished (it loads on first use if warm-up failed)."""
@@ -298,17 +321,18 @@ def build_router(ctx: AppContext) -> APIRouter:
                         name=user.name, role=user.role)
 
     @router.post("/api/ask", response_model=AnswerOut, tags=["questions"], summary="Answer a question with cited sources")
-    def ask(body: AskIn, caller: Caller = Depends(require_caller)) -> dict[str, Any]:
+    async def ask(body: AskIn, caller: Caller = Depends(require_caller)) -> dict[str, Any]:
         role = body.role or caller.role
         if not may_act_as(caller.role, role):
             raise HTTPException(403, f"a {caller.role} caller cannot ask as {role}")
-        if not ctx.api_slots.acquire(timeout=120):
-            raise HTTPException(503, "the assistant is busy; try again shortly", headers={"Retry-After": "10"})
+        try:  # wait on the event loop: a waiting caller holds no worker thread
+            await asyncio.wait_for(ctx.api_slots.acquire(), ctx.slot_timeout_s)
+        except TimeoutError:
+            raise HTTPException(503, "the assistant is busy; try again shortly", headers={"Retry-After": "10"}) from None
+        history = [t.model_dump() for t in body.history]
+        filters = body.filters.model_dump() if body.filters else None
         try:
-            answer = ctx.assistant().ask(
-                body.question, [t.model_dump() for t in body.history], role,
-                body.filters.model_dump() if body.filters else None,
-            )
+            answer = await run_in_threadpool(lambda: ctx.assistant().ask(body.question, history, role, filters))
         except unavailable as exc:
             raise HTTPException(503, str(exc)) from exc
         except ValueError as exc:
@@ -387,6 +411,13 @@ def build_router(ctx: AppContext) -> APIRouter:
         return response
 
     return router
+
+
+async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+    """FastAPI's 422 body, written as ASCII JSON: the input it echoes may hold a lone surrogate (a
+    ``\\ud800`` escape in the request), which UTF-8 cannot encode, and the default handler then failed with 500."""
+    body = json.dumps({"detail": jsonable_encoder(exc.errors())}, ensure_ascii=True, default=str)
+    return Response(body, status_code=422, media_type="application/json")
 
 
 def file_response(path: Path) -> FileResponse:

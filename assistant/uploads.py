@@ -96,9 +96,15 @@ def save_upload(
     if title:
         meta["title"] = title
     tmp = dest.with_name(f".{name}.part")
+    tmp_meta = dest.with_name(f".{name}.meta.part")  # dot names: never picked up by a sync
     shutil.copyfile(src, tmp)
+    tmp_meta.write_text(yaml.safe_dump(meta, sort_keys=True, allow_unicode=True), encoding="utf-8")
+    # Replacing a document: drop its old sidecar first. A crash (or a sync) between the steps then sees
+    # the file with no sidecar, i.e. the default audience (staff), never the new file under the old
+    # file's audience (a staff document shown to the public) or the old file under the new one.
+    sidecar(dest).unlink(missing_ok=True)
     tmp.replace(dest)
-    sidecar(dest).write_text(yaml.safe_dump(meta, sort_keys=True, allow_unicode=True), encoding="utf-8")
+    tmp_meta.replace(sidecar(dest))
     return dest
 
 

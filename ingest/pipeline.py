@@ -11,11 +11,13 @@ that version stays.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
 import logging
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -93,11 +95,24 @@ class _Planned:
     action: str  # add | update | unchanged
 
 
+def _open_lock(settings: Settings):
+    """The index's lock file, opened for writing; a clear error when the index folder cannot be written."""
+    folder = settings.index_dir
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return open(folder / ".ingest.lock", "w")
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise ValueError(f"the index folder {folder} is not a folder (a file is in its way)") from exc
+    except OSError as exc:
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise PermissionError(exc.errno, f"the index folder is not writable: {exc.strerror}", str(folder)) from exc
+        raise
+
+
 @contextmanager
 def index_lock(settings: Settings, wait: bool = True) -> Iterator[None]:
     """Serialise ingestions of one index (a second waits, or fails fast with ``wait=False``)."""
-    settings.index_dir.mkdir(parents=True, exist_ok=True)
-    with open(settings.index_dir / ".ingest.lock", "w") as fh:
+    with _open_lock(settings) as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -189,13 +204,57 @@ def sync(
     embedder: Embedder | None = None,
     store: ChromaStore | None = None,
 ) -> SyncReport:
-    """Bring the index in step with ``paths``; see the module docstring for the guarantees."""
+    """Bring the index in step with ``paths``; see the module docstring for the guarantees.
+
+    A full disk surfaces as ``OSError(ENOSPC)`` whichever layer hit it (SQLite and Chroma raise their
+    own kinds); re-running once there is space again converges, as after a crash.
+    """
+    try:
+        return _sync(paths, settings, dry_run=dry_run, wait=wait, progress=progress, embedder=embedder, store=store)
+    except (OSError, ValueError, LookupError, IngestBusyError):
+        raise
+    except Exception as exc:
+        if not _disk_full(exc, settings.index_dir):
+            raise
+        raise OSError(errno.ENOSPC, f"no space left on the disk of the index ({type(exc).__name__}: {exc})",
+                      str(settings.index_dir)) from exc
+
+
+def _disk_full(exc: BaseException, folder: Path) -> bool:
+    """Whether an error from SQLite or Chroma was (most likely) caused by a full disk."""
+    text = str(exc).lower()
+    if "disk is full" in text or "no space left" in text:
+        return True
+    try:  # Chroma's compaction errors do not say why; a disk with next to no space left does
+        return shutil.disk_usage(folder).free < 8 * 2**20
+    except OSError:
+        return False
+
+
+def _sync(
+    paths: list[Path],
+    settings: Settings,
+    *,
+    dry_run: bool,
+    wait: bool,
+    progress: ProgressFn | None,
+    embedder: Embedder | None,
+    store: ChromaStore | None,
+) -> SyncReport:
     started = time.perf_counter()
     report = SyncReport(dry_run=dry_run)
     notify = progress or (lambda event, data: None)
     with index_lock(settings, wait=wait):
         manifest = Manifest.load(settings)
         planned, removed = plan(paths, settings, manifest, report)
+        if manifest.dirty and not dry_run:
+            # After a crash a recorded document may have lost its chunks (a removal or an update cut
+            # short after the delete): its file is unchanged, so write it again rather than skip it.
+            store = store or ChromaStore(settings)
+            present = {cid for cid, _, _ in store.iter_all(include=())}
+            for p in planned:
+                if p.action == "unchanged" and not set(manifest.docs[p.doc_id].chunk_ids) <= present:
+                    p.action = "update"
         todo = [p for p in planned if p.action != "unchanged"]
         for root in [Path(r) for r in paths if (Path(r) / CATALOGUE_FILE).is_file()]:
             # eligibility catalogue vs its documents: CatalogueError before anything is written
@@ -362,6 +421,31 @@ def rebuild_keyword_index(store: ChromaStore, folder: Path, stamp: str) -> Keywo
     index = KeywordIndex(ids, texts, metas, stamp=stamp)
     index.save(folder)
     return index
+
+
+def recover(settings: Settings, store: ChromaStore | None = None) -> bool:
+    """Finish off an ingestion that crashed (the manifest is still marked dirty and no ingestion holds
+    the lock): drop stored chunks no record owns and records whose chunks are gone (the next sync adds
+    those documents again), rebuild the keyword index, mark the index clean. True if there was work.
+
+    Run by the app at start-up, so a restarted app never serves half-written documents.
+    """
+    with index_lock(settings, wait=False):
+        manifest = Manifest.load(settings)
+        if not manifest.dirty:
+            return False
+        store = store or ChromaStore(settings)
+        present = {cid for cid, _, _ in store.iter_all(include=())}
+        for doc_id in [d for d, rec in manifest.docs.items() if not set(rec.chunk_ids) <= present]:
+            log.warning("dropping %s from the manifest: its chunks were lost in a crash", doc_id)
+            del manifest.docs[doc_id]
+        _sweep_orphans(store, manifest)
+        manifest.generation += 1
+        rebuild_keyword_index(store, settings.index_dir / f"keyword-{settings.index_settings_hash}", manifest.version)
+        manifest.dirty = False
+        manifest.save(settings)
+        log.warning("recovered the index after an interrupted ingestion (now %s)", manifest.version)
+        return True
 
 
 def remove_document(doc_id: str, settings: Settings, store: ChromaStore | None = None) -> DocRecord:

@@ -34,6 +34,8 @@ _NOT_FACT = ("illustrative and not an official statement", "this section is illu
 
 class ExtractiveBackend:
     name = "extractive"
+    SHORTLIST = 12  # sentences embedded per question, besides each passage's best
+    PER_PASSAGE = 2
 
     def __init__(self, settings: Settings, scorer: Scorer) -> None:
         self.settings = settings
@@ -56,9 +58,24 @@ class ExtractiveBackend:
                 out.append((sentence, n, f"{p.title} {p.section}"))
         return out
 
+    def shortlist(self, question: str, cands: list[tuple[str, int, str]]) -> list[tuple[str, int, str]]:
+        """Only sentences worth embedding: the best few of each passage by topic-term coverage, and the best
+        overall. Embedding every sentence of every passage cost most of an answer's time."""
+        if len(cands) <= self.SHORTLIST:
+            return cands
+        cheap = [coverage(question, sentence, context) for sentence, _, context in cands]
+        keep: set[int] = set()
+        by_passage: dict[int, list[int]] = {}
+        for i, (_, n, _) in enumerate(cands):
+            by_passage.setdefault(n, []).append(i)
+        for idx in by_passage.values():
+            keep.update(sorted(idx, key=lambda i: -cheap[i])[: self.PER_PASSAGE])
+        keep.update(sorted(range(len(cands)), key=lambda i: -cheap[i])[: self.SHORTLIST])
+        return [cands[i] for i in sorted(keep)]
+
     def score(self, question: str, passages: list[Passage]) -> list[tuple[float, str, int]]:
         """(score, sentence, passage number) for every candidate, best first."""
-        cands = self.candidates(passages)
+        cands = self.shortlist(question, self.candidates(passages))
         if not cands:
             return []
         sims = self.scorer.similarity(question, [c[0] for c in cands])
