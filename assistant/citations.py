@@ -127,7 +127,8 @@ def check(
 
 def _number(kept, dropped, source_paths) -> Checked:
     numbers: dict[tuple[str, int | None], int] = {}
-    citations: list[Citation] = []
+    first: dict[tuple[str, int | None], tuple[Passage, float]] = {}
+    quotes: dict[tuple[str, int | None], list[str]] = {}
     sentences: list[AnswerSentence] = []
     for text, backing, supported, score in kept:
         refs: list[int] = []
@@ -135,23 +136,23 @@ def _number(kept, dropped, source_paths) -> Checked:
             key = (passage.doc_id, passage.page)
             if key not in numbers:
                 numbers[key] = len(numbers) + 1
-                citations.append(
-                    Citation(
-                        n=numbers[key],
-                        doc_id=passage.doc_id,
-                        title=passage.title,
-                        page=passage.page,
-                        quote=quote,
-                        source_path=source_paths.get(passage.doc_id, ""),
-                        chunk_id=passage.chunk_id,
-                        passage=passage.text,
-                        doc_type=passage.doc_type,
-                        score=round(score, 3),
-                    )
-                )
+                first[key] = (passage, score)
+                quotes[key] = []
+            if quote not in quotes[key]:
+                quotes[key].append(quote)
             if numbers[key] not in refs:
                 refs.append(numbers[key])
         sentences.append(AnswerSentence(text=text, citations=tuple(refs), supported=supported, support=round(score, 3)))
+    citations = []
+    for key, n in numbers.items():
+        passage, score = first[key]
+        citations.append(
+            Citation(
+                n=n, doc_id=passage.doc_id, title=passage.title, page=passage.page, quote=" ".join(quotes[key]),
+                source_path=source_paths.get(passage.doc_id, ""), chunk_id=passage.chunk_id, passage=passage.text,
+                doc_type=passage.doc_type, score=round(score, 3), quotes=tuple(quotes[key]),
+            )
+        )
     return Checked(tuple(sentences), tuple(citations), tuple(dropped))
 
 

@@ -80,8 +80,10 @@ def packaged_model_path() -> Path:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model read from a local folder (lazy-loaded on first use)."""
 
-    def __init__(self, model: str = PACKAGED_MODEL, batch_size: int = 64, threads: int = 0) -> None:
-        self.name = model
+    def __init__(self, model: str = PACKAGED_MODEL, batch_size: int = 64, threads: int = 0, int8: bool = False) -> None:
+        self.name = f"{model}+int8" if int8 else model
+        self.model = model
+        self.int8 = int8
         self.batch_size = batch_size
         self.threads = threads
         self.dim = 384
@@ -92,7 +94,7 @@ class SentenceTransformerEmbedder:
         if self._model is None:
             with self._lock:
                 if self._model is None:
-                    path = packaged_model_path() if self.name == PACKAGED_MODEL else Path(self.name)
+                    path = packaged_model_path() if self.model == PACKAGED_MODEL else Path(self.model)
                     if not path.is_dir():
                         raise ModelMissingError(
                             f"embedding model folder not found: {path} (set embed_model to "
@@ -104,6 +106,12 @@ class SentenceTransformerEmbedder:
                     if self.threads:
                         torch.set_num_threads(self.threads)
                     model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+                    if self.int8:
+                        import warnings
+
+                        with warnings.catch_warnings():
+                            warnings.simplefilter("ignore")  # torch.ao.quantization announces its future move
+                            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
                     self.dim = int(model.get_embedding_dimension())
                     self._model = model
         return self._model
@@ -177,9 +185,14 @@ class EmbeddingCache:
         self._db.close()
 
 
-def make_embedder(model: str, batch_size: int = 64, threads: int = 0) -> Embedder:
+def make_embedder(model: str, batch_size: int = 64, threads: int = 0, int8: bool = False) -> Embedder:
     """The one place that turns the ``embed_model`` setting into an embedder."""
     if model == "hash" or model.startswith("hash-"):
         dim = int(model.split("-", 1)[1]) if "-" in model else 64
         return HashEmbedder(dim)
-    return SentenceTransformerEmbedder(model, batch_size=batch_size, threads=threads)
+    return SentenceTransformerEmbedder(model, batch_size=batch_size, threads=threads, int8=int8)
+
+
+def embedder_for(settings) -> Embedder:
+    """The embedder the settings ask for."""
+    return make_embedder(settings.embed_model, settings.embed_batch_size, settings.embed_threads, settings.embed_int8)

@@ -28,20 +28,31 @@ def label(value: str) -> str:
     return str(value or "").replace("_", " ").replace("-", " ").strip().capitalize()
 
 
-def highlight(passage: str, quote: str) -> str:
-    """The chunk text around the quote, escaped, with the quote inside ``<mark>``."""
-    text, q = " ".join((passage or "").split()), " ".join((quote or "").split())
-    start = text.find(q) if q else -1
-    if start < 0 and q:
-        start = text.lower().find(q.lower())
-    if start < 0:
+def highlight(passage: str, quote: str | list[str] | tuple[str, ...]) -> str:
+    """The chunk text around the quoted sentences, escaped, each quote inside ``<mark>``."""
+    text = " ".join((passage or "").split())
+    wanted = [" ".join(q.split()) for q in ([quote] if isinstance(quote, str) else quote) if q and q.strip()]
+    spans = []
+    for q in wanted:
+        start = text.find(q)
+        if start < 0:
+            start = text.lower().find(q.lower())
+        if start >= 0:
+            spans.append((start, start + len(q)))
+    if not spans:
         body = text if len(text) <= 2 * _CONTEXT_CHARS else text[: 2 * _CONTEXT_CHARS] + "…"
-        return (f"<mark>{esc(q)}</mark>" + (f" <span class='pa-ctx'>{esc(body)}</span>" if body and body != q else "")) if q else esc(body)
-    end = start + len(q)
-    lo, hi = max(0, start - _CONTEXT_CHARS), min(len(text), end + _CONTEXT_CHARS)
-    before = ("…" if lo else "") + text[lo:start]
-    after = text[end:hi] + ("…" if hi < len(text) else "")
-    return f"{esc(before)}<mark>{esc(text[start:end])}</mark>{esc(after)}"
+        marks = " ".join(f"<mark>{esc(q)}</mark>" for q in wanted)
+        return f"{marks} <span class='pa-ctx'>{esc(body)}</span>" if marks else esc(body)
+    spans.sort()
+    lo, hi = max(0, spans[0][0] - _CONTEXT_CHARS), min(len(text), spans[-1][1] + _CONTEXT_CHARS)
+    out, pos = ["…" if lo else ""], lo
+    for start, end in spans:
+        if start < pos:  # overlapping quotes: extend the mark already open
+            start = pos
+        out.append(esc(text[pos:start]) + f"<mark>{esc(text[start:end])}</mark>")
+        pos = max(pos, end)
+    out.append(esc(text[pos:hi]) + ("…" if hi < len(text) else ""))
+    return "".join(out)
 
 
 def source_card(c, anchor: str) -> str:
@@ -52,7 +63,7 @@ def source_card(c, anchor: str) -> str:
         f'<div class="pa-source" id="{anchor}" tabindex="-1">'
         f'<div class="pa-source-head"><span class="pa-n">[{int(c.n)}]</span> <strong class="pa-title">{esc(c.title)}</strong></div>'
         f'<div class="pa-meta">{esc(label(c.doc_type) or "Document")}{page} · <code>{esc(c.doc_id)}</code></div>'
-        f'<blockquote class="pa-passage">{highlight(c.passage, c.quote)}</blockquote>'
+        f'<blockquote class="pa-passage">{highlight(c.passage, c.quotes or c.quote)}</blockquote>'
         f'<a class="pa-open" href="{url}" target="_blank" rel="noopener">{link} ↗</a></div>'
     )
 

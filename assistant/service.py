@@ -19,7 +19,7 @@ from typing import Any
 
 from assistant.backends import BackendError, make_backend
 from assistant.citations import Scorer, check, closest_sources, render
-from assistant.embedding import Embedder, make_embedder
+from assistant.embedding import Embedder, embedder_for
 from assistant.followup import condense
 from assistant.keyword import KeywordIndex
 from assistant.retrieve import Retriever
@@ -78,7 +78,7 @@ class Assistant:
     def embedder(self) -> Embedder:
         if self._embedder is None:
             s = self.settings
-            self._embedder = make_embedder(s.embed_model, s.embed_batch_size, s.embed_threads)
+            self._embedder = embedder_for(s)
         return self._embedder
 
     @property

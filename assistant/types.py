@@ -114,9 +114,12 @@ class Citation:
     passage: str = ""
     doc_type: str = ""
     score: float = 0.0
+    quotes: tuple[str, ...] = ()  # each backing sentence; ``quote`` joins them
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["quotes"] = list(self.quotes or (self.quote,))
+        return data
 
 
 @dataclass(frozen=True)

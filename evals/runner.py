@@ -445,13 +445,13 @@ def thresholds_range(spec: str) -> list[float]:
 
 def calibrate(opts: RunOptions, thresholds: Sequence[float], log: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Precision/coverage of the suites at each ``answer_min_score``; retrieval and embeddings are reused."""
-    from assistant.embedding import make_embedder
+    from assistant.embedding import embedder_for
     from assistant.store import ChromaStore
 
     log = log or (lambda msg: print(msg, file=sys.stderr))
     suites, settings, docs_info = prepare(opts, log)
     cases = [c for s in suites for c in s.cases]
-    embedder = CachingEmbedder(make_embedder(settings.embed_model, settings.embed_batch_size, settings.embed_threads))
+    embedder = CachingEmbedder(embedder_for(settings))
     store = ChromaStore(settings)
     memo: dict = {}
     klass = _memo_assistant_class()

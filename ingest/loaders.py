@@ -141,12 +141,21 @@ def load_docx(path: Path) -> list[Block]:
         document = docx.Document(str(path))
     except Exception as exc:
         raise LoadError(f"corrupt DOCX ({type(exc).__name__})") from exc
+    # Style names from one table: python-docx's ``paragraph.style`` scans every style of the document
+    # for each paragraph (about a millisecond each), so a small DOCX of a million tiny paragraphs
+    # kept a CPU busy for many minutes while holding the index lock.
+    from docx.enum.style import WD_STYLE_TYPE
+
+    names = {s.style_id: s.name or "" for s in document.styles if s.style_id}
+    default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    default_name = (default.name if default is not None else "") or ""
     sections: list[tuple[str, list[str]]] = [("", [])]
     for para in document.paragraphs:
         text = para.text.strip()
         if not text:
             continue
-        style = (para.style.name if para.style is not None else "") or ""
+        style_id = para._p.style  # the w:pStyle value, or None for the default paragraph style
+        style = names.get(style_id, default_name) if style_id else default_name
         if style.startswith(("Heading", "Title")):
             sections.append((text, []))
         else:

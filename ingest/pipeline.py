@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.embedding import Embedder, EmbeddingCache, make_embedder
+from assistant.embedding import Embedder, EmbeddingCache, embedder_for
 from assistant.keyword import KeywordIndex
 from assistant.settings import Settings
 from assistant.store import ChromaStore, DocRecord, Manifest
@@ -290,7 +290,7 @@ def _sync(
             notify("removed", {"doc_id": doc_id})
 
         if todo:
-            embedder = embedder or make_embedder(settings.embed_model, settings.embed_batch_size, settings.embed_threads)
+            embedder = embedder or embedder_for(settings)
             cache = EmbeddingCache(settings.index_dir / "embed-cache.sqlite")
             try:
                 _write_documents(todo, settings, manifest, store, embedder, cache, report, notify)

@@ -13,11 +13,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import docfactory as df
 import pytest
 
 from evals.__main__ import main
 from evals.runner import docs_index, docs_key, make_settings
-import docfactory as df
 
 ROOT = Path(__file__).resolve().parent.parent
 SMOKE = ROOT / "evals" / "suites" / "smoke.yaml"

@@ -52,7 +52,7 @@ def _check_verified(answer, assistant):
         assert sentence.supported and sentence.support >= assistant.settings.support_min_score
         assert sentence.citations and set(sentence.citations) <= numbers
     for c in answer.citations:
-        assert c.quote in c.passage
+        assert all(q in c.passage for q in c.quotes)
 
 
 def test_openai_backend_answers_through_a_real_server(real_index, model_server):

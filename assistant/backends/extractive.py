@@ -123,7 +123,7 @@ class ExtractiveBackend:
             if len(chosen) >= s.max_answer_sentences or item[0] < floor:
                 break
             sims = self.scorer.similarity(item[1], [c[1] for c in chosen])
-            if float(sims.max()) < 0.85:
+            if float(sims.max()) < 0.92:  # near-duplicates only; short sentences about one subject stay
                 chosen.append(item)
         text = " ".join(_cite(sentence, n) for _, sentence, n in chosen)
         return Draft(text)
