@@ -181,3 +181,20 @@ def test_ask_cli_declines_with_exit_status_1(real_index):
     )
     assert out.returncode == 1, out.stdout + out.stderr
     assert "do not cover" in out.stdout and "Closest sources" in out.stdout
+
+
+def test_support_scores_separate_paraphrase_from_fabrication(assistant):
+    """The calibration behind support_min_score, with the real model."""
+    from assistant.citations import support
+    from assistant.types import Passage
+
+    p = Passage("c", "d", "t", "Since 2015, Japan has supported Myanmar in improving the management of its prisons. "
+                "The programme is delivered through UNAFEI.", 1, "", "programme_description", "public", 1.0)
+    bar = assistant.settings.support_min_score
+    for claim in ("Japan has helped Myanmar improve how its prisons are run since 2015.",
+                  "Myanmar has received support for prison management from Japan since 2015.",
+                  "The support is channelled through UNAFEI."):
+        assert support(assistant.scorer, claim, p)[0] >= bar + 0.15, claim
+    for claim in ("The programme budget is 3 million yen.", "Japan has supported Myanmar since 2012.",
+                  "The programme trains judges in Viet Nam.", "UNAFEI runs the courses in Myanmar every month."):
+        assert support(assistant.scorer, claim, p)[0] < bar, claim
