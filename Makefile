@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 TSTAMP  := $(VENV)/.installed-test
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1 GRADIO_ANALYTICS_ENABLED=False ANONYMIZED_TELEMETRY=False
 
-.PHONY: install install-test run ingest test test-fast lint chromium corpus bench eval screenshots clean
+.PHONY: install install-test run ingest test test-fast lint chromium corpus bench eval screenshots reliability clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -53,6 +53,10 @@ bench: install-test
 
 eval: install
 	$(BIN)/python -m evals run evals/suites/core.yaml --out evals/runs/latest
+
+# Load test (20 users, 60 s) and fuzzing against a real app; rewrites the figures in docs/reliability.md.
+reliability: install-test
+	$(BIN)/python -m reliability
 
 screenshots: install-test chromium
 	$(BIN)/python scripts/screenshots.py

@@ -31,6 +31,7 @@ USERS = {"pat": ("partner", "partner-pass-1"), "sam": ("staff", "staff-pass-1"),
 STAFF_DOC = "internal/staff-note-nominations.md"
 STAFF_MARK = "STAFF-ONLY-NOTE-01"
 SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>"  # runs without a <script> tag if ever put into the page as HTML
 WAIT = 90_000  # ms
 
 
@@ -206,21 +207,21 @@ def test_admin_upload_then_ask_and_script_renders_as_text(app_server, browser, t
         page = s.page
         fact = f"Zorblat{uuid.uuid4().hex[:6]}"
         doc = tmp_path / f"{fact.lower()} notes.md"
-        doc.write_text(f"# The {fact} exchange\n\nThe {fact} exchange programme with Reykjavik began in 1987. {SCRIPT} "
+        doc.write_text(f"# The {fact} exchange\n\nThe {fact} exchange programme with Reykjavik began in 1987. {SCRIPT} {IMG} "
                        f"It trains prison officers from Iceland every spring.\n", encoding="utf-8")
         s.open_tab("Documents")
         page.wait_for_selector("#pa-upload-btn", timeout=WAIT)
         page.set_input_files("#pa-upload input[type=file]", str(doc))
         page.wait_for_selector(f"#pa-upload :text('{doc.name}')", timeout=WAIT)
-        page.fill("#pa-upload-title input, #pa-upload-title textarea", f"{fact} note {SCRIPT}")
+        page.fill("#pa-upload-title input, #pa-upload-title textarea", f"{fact} note {SCRIPT} {IMG}")
         page.click("#pa-upload-btn")
         page.wait_for_selector("#pa-admin-log:has-text('Done in')", timeout=WAIT)
         log = page.inner_text("#pa-admin-log")
         assert "1 added" in log and "Indexing" in log
         page.wait_for_selector(f"table.pa-docs :text('{fact} note')", timeout=WAIT)
         row = page.locator("table.pa-docs tr", has_text=fact)
-        assert SCRIPT in row.inner_text()  # shown literally ...
-        assert page.evaluate("() => document.querySelectorAll('#pa-doc-table script').length") == 0  # ... never run
+        assert SCRIPT in row.inner_text() and IMG in row.inner_text()  # shown literally ...
+        assert page.evaluate("() => document.querySelectorAll('#pa-doc-table script, #pa-doc-table img').length") == 0
         assert f"uploads/{fact.lower()}-notes.md" in row.inner_text()  # the name was made safe
         saved = app_server["base"] / "corpus" / "uploads" / f"{fact.lower()}-notes.md"
         assert saved.is_file()
@@ -229,8 +230,8 @@ def test_admin_upload_then_ask_and_script_renders_as_text(app_server, browser, t
         answer = s.ask(f"When did the {fact} exchange programme with Reykjavik begin?")
         assert "1987" in answer.locator(".pa-text").inner_text()
         card = answer.locator(".pa-source", has_text=fact).first
-        assert SCRIPT in card.inner_text()
-        assert page.evaluate("() => document.querySelectorAll('#pa-chat script').length") == 0
+        assert SCRIPT in card.inner_text() and IMG in card.inner_text()
+        assert page.evaluate("() => document.querySelectorAll('#pa-chat script, #pa-chat img[onerror]').length") == 0
 
         # remove it again: out of the index, and its uploaded file is deleted
         s.open_tab("Documents")

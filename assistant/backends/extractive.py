@@ -123,7 +123,9 @@ class ExtractiveBackend:
             if len(chosen) >= s.max_answer_sentences or item[0] < floor:
                 break
             sims = self.scorer.similarity(item[1], [c[1] for c in chosen])
-            if float(sims.max()) < 0.92:  # near-duplicates only; short sentences about one subject stay
+            said = " ".join(c[1] for c in chosen)
+            # near-duplicates (by meaning, or a sentence that adds almost no words) are left out
+            if float(sims.max()) < 0.92 and novelty(said, item[1]) >= 0.3:
                 chosen.append(item)
         text = " ".join(_cite(sentence, n) for _, sentence, n in chosen)
         return Draft(text)
