@@ -72,7 +72,7 @@ class Settings(BaseSettings):
         "extractive", description="Who writes the answer text: extractive (no model), local GGUF, or an OpenAI server."
     )
     answer_min_score: float = Field(
-        0.38, description="Decline when the best evidence sentence scores below this (calibrated, see README)."
+        0.40, description="Decline when the best evidence sentence scores below this (calibrated, see README)."
     )
     support_min_score: float = Field(
         0.5, description="A sentence counts as supported by its cited passage at or above this score."
