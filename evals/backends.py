@@ -9,6 +9,7 @@ the headline metrics; ``--write README.md`` replaces the table between the marke
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import time
@@ -22,7 +23,7 @@ COLUMNS = (
     ("groundedness", "groundedness"),
     ("decline_precision", "decline precision"),
     ("decline_recall", "decline recall"),
-    ("answered_correctly_precision", "answered-correctly precision"),
+    ("answered_precision", "answered-correctly precision"),
     ("coverage", "coverage"),
 )
 START, END = "<!-- eval-backends:start -->", "<!-- eval-backends:end -->"
@@ -55,15 +56,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--index-dir", type=Path)
     p.add_argument("--out", type=Path, default=Path("evals/runs/backends"), help="one run folder per backend under here")
     p.add_argument("--write", type=Path, help="replace the table between the eval-backends markers in this file")
+    p.add_argument("--reuse", action="store_true", help="read the runs already in --out instead of running again")
     args = p.parse_args(argv)
     from evals.runner import RunOptions, run
 
     rows = []
     for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
         started = time.perf_counter()
-        data, out = run(RunOptions(suites=[args.suite], index_dir=args.index_dir, backend=backend,
-                                   out=args.out / backend, progress=False))
-        rows.append((backend, data["summary"], time.perf_counter() - started, str(out)))
+        if args.reuse:
+            data = json.loads((args.out / backend / "results.json").read_text(encoding="utf-8"))
+            out, seconds = args.out / backend, float(data.get("seconds") or data.get("elapsed_s") or 0.0)
+        else:
+            data, out = run(RunOptions(suites=[args.suite], index_dir=args.index_dir, backend=backend,
+                                       out=args.out / backend, progress=False))
+            seconds = time.perf_counter() - started
+        rows.append((backend, data["summary"], seconds, str(out)))
     text = table(rows)
     command = f"python -m evals.backends {args.suite} --backends {args.backends}"
     block = f"{START}\nProduced by `{command}` on {time.strftime('%Y-%m-%d')}:\n\n{text}\n{END}"
