@@ -332,7 +332,7 @@ def _write_documents(
     """Load and chunk files in groups, embed each group in one batch, commit document by document."""
     group: list[tuple[_Planned, list[Chunk], int]] = []
     group_chunks = 0
-    target = max(settings.embed_batch_size * 4, 128)
+    target = settings.embed_batch_size * 4  # chunks per group: one embedding call, one upsert, one manifest save
     for index, item in enumerate(todo):
         notify("file", {"path": str(item.path), "index": index, "total": len(todo)})
         try:
@@ -356,14 +356,19 @@ def _write_documents(
 
 
 def _commit_group(group, settings, manifest, store, embedder, cache, report, notify) -> None:
+    """Embed and write a group of documents in one batch, then record them in the manifest.
+
+    A crash after the upsert but before the manifest save leaves chunks the manifest does
+    not own yet: the next run re-writes those documents (same ids) and, as the manifest is
+    marked dirty, sweeps anything left over."""
     all_chunks = [c for _, chunks, _ in group for c in chunks]
     vectors = cache.embed(embedder, [embedding_text(c) for c in all_chunks])
-    offset = 0
+    store.upsert(
+        [c.chunk_id for c in all_chunks], vectors, [c.text for c in all_chunks], [c.store_metadata() for c in all_chunks]
+    )
+    done = []
     for item, chunks, pages in group:
-        vecs = vectors[offset : offset + len(chunks)]
-        offset += len(chunks)
         ids = [c.chunk_id for c in chunks]
-        store.upsert(ids, vecs, [c.text for c in chunks], [c.store_metadata() for c in chunks])
         stale = set(store.ids_for_doc(item.doc_id)) - set(ids)
         old = manifest.docs.get(item.doc_id)
         if old:
@@ -383,11 +388,13 @@ def _commit_group(group, settings, manifest, store, embedder, cache, report, not
             size=item.path.stat().st_size,
             meta=item.meta.to_dict(),
         )
-        manifest.save(settings)
+        done.append((item, len(ids)))
+    manifest.save(settings)
+    for item, count in done:
         status = "added" if item.action == "add" else "updated"
-        report.files.append(FileResult(str(item.path), item.doc_id, status, chunks=len(ids)))
-        report.chunks_written += len(ids)
-        notify("done", {"path": str(item.path), "chunks": len(ids), "status": status})
+        report.files.append(FileResult(str(item.path), item.doc_id, status, chunks=count))
+        report.chunks_written += count
+        notify("done", {"path": str(item.path), "chunks": count, "status": status})
 
 
 def _sweep_orphans(store: ChromaStore, manifest: Manifest) -> None:
