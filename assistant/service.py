@@ -119,6 +119,10 @@ class Assistant:
         """Load the index and the model now rather than on the first question."""
         self.refresh()
         self.scorer.vectors(["warm up"])
+        try:  # open the store and touch the index now, not on the first question
+            self.retrieve("programme", role="public", k=1)
+        except StoreUnavailableError as exc:
+            log.warning("store not reachable at warm-up: %s", exc)
 
     # --- documents ----------------------------------------------------------------------
     def documents(self, role: str = "public") -> list[DocRecord]:

@@ -29,12 +29,13 @@ class StoreUnavailableError(RuntimeError):
     """The Chroma server cannot be reached (or the embedded store cannot be opened)."""
 
 
-def build_where(role: str, filters: Filters | None = None) -> dict[str, Any]:
-    """The Chroma ``where`` clause for a reader's role and optional filters."""
+def build_where(role: str, filters: Filters | None = None) -> dict[str, Any] | None:
+    """The Chroma ``where`` clause for a reader's role and optional filters (None: no restriction)."""
     rank = ACCESS_RANK.get(role)
     if rank is None:
         raise ValueError(f"unknown role: {role!r} (expected one of {', '.join(ACCESS_RANK)})")
-    clauses: list[dict[str, Any]] = [{"access_rank": {"$lte": rank}}]
+    # The top rank may read everything: no access clause (a where clause costs Chroma a scan).
+    clauses: list[dict[str, Any]] = [] if rank >= max(ACCESS_RANK.values()) else [{"access_rank": {"$lte": rank}}]
     f = filters or Filters()
     if f.doc_type:
         clauses.append({"doc_type": f.doc_type})
@@ -46,6 +47,8 @@ def build_where(role: str, filters: Filters | None = None) -> dict[str, Any]:
         clauses.append({"countries": {"$contains": f.country}})
     if f.year is not None:
         clauses.append({"years": {"$contains": int(f.year)}})
+    if not clauses:
+        return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
@@ -166,15 +169,12 @@ class ChromaStore:
             yield from zip(ids, docs, metas)
             offset += len(ids)
 
-    def query(self, vector: np.ndarray, n: int, where: dict[str, Any]) -> list[tuple[str, float, str, dict]]:
+    def query(self, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> list[tuple[str, float, str, dict]]:
         """Nearest chunks as (id, cosine similarity, text, metadata), best first."""
-        total = self.count()
-        if total == 0:
-            return []
         got = self._call(
             lambda: self.collection.query(
                 query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
-                n_results=min(n, total),
+                n_results=n,
                 where=where,
                 include=["documents", "metadatas", "distances"],
             )
