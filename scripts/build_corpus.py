@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SRC_DIR = ROOT / "corpus-src"
 OUT_DIR = ROOT / "corpus"
 
-FIXED_DATE = dt.datetime(2024, 1, 1, 0, 0, 0, tzinfo=dt.timezone.utc)
+FIXED_DATE = dt.datetime(2024, 1, 1, 0, 0, 0, tzinfo=dt.UTC)
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 AUTHOR = "Sample corpus (generated)"
 PAGE_BREAK = "---page---"
