@@ -45,13 +45,14 @@ def highlight(passage: str, quote: str | list[str] | tuple[str, ...]) -> str:
         return f"{marks} <span class='pa-ctx'>{esc(body)}</span>" if marks else esc(body)
     spans.sort()
     lo, hi = max(0, spans[0][0] - _CONTEXT_CHARS), min(len(text), spans[-1][1] + _CONTEXT_CHARS)
+    # text is already on one line; html.escape keeps the spaces at the edges of each piece (esc would strip them)
     out, pos = ["…" if lo else ""], lo
     for start, end in spans:
         if start < pos:  # overlapping quotes: extend the mark already open
             start = pos
-        out.append(esc(text[pos:start]) + f"<mark>{esc(text[start:end])}</mark>")
+        out.append(html.escape(text[pos:start]) + f"<mark>{html.escape(text[start:end])}</mark>")
         pos = max(pos, end)
-    out.append(esc(text[pos:hi]) + ("…" if hi < len(text) else ""))
+    out.append(html.escape(text[pos:hi]) + ("…" if hi < len(text) else ""))
     return "".join(out)
 
 
