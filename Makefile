@@ -50,6 +50,7 @@ corpus: install
 
 bench: install-test
 	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks.sample_answers
 
 eval: install
 	$(BIN)/python -m evals run evals/suites/core.yaml --out evals/runs/latest
