@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,14 +20,10 @@ from typing import Any
 
 import httpx
 
+from benchmarks.common import free_port  # noqa: E402,F401  (one copy, shared)
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def clean_env(**extra: str) -> dict[str, str]:
