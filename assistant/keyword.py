@@ -1,7 +1,8 @@
 """The keyword (BM25) side of the index, persisted beside Chroma.
 
 It is derived data: ingestion rebuilds it from the store after every sync that
-changed something, and stamps it with the manifest generation. At start-up it is
+changed something, and stamps it with the manifest generation. It holds ids, the
+BM25 matrix and compact filter columns; chunk text comes from the store. At start-up it is
 loaded from disk (never rebuilt unless its stamp is stale). Access level and
 filters are applied as a mask on the scores before the top-k is taken, so a
 passage the reader may not see can never be returned.
@@ -9,6 +10,7 @@ passage the reader may not see can never be returned.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 import shutil
@@ -58,20 +60,44 @@ def tokenize(text: str) -> list[str]:
     return [_STEM(w) for w in _WORD.findall(text.lower()) if w not in _STOP]
 
 
+FORMAT = 2  # on-disk layout; an index of another format is not loaded (the next ingestion rebuilds it)
+_SCALARS = ("doc_id", "doc_type", "programme", "region")  # filter columns, stored as codes into a vocabulary
+_LISTS = ("countries", "years")  # list-valued filter columns, stored as posting lists (value -> rows)
+
+
 class KeywordIndex:
-    """BM25 over every stored chunk, with metadata columns for masking."""
+    """BM25 over every stored chunk, with compact columns for masking.
+
+    It keeps no chunk text or metadata dictionaries (the store has those): only the ids, the
+    BM25 matrix, the access rank as an int8 array, the scalar filter fields as integer codes and
+    the list-valued ones as posting lists. At 100k chunks that is tens of MB, not hundreds, and it
+    loads without building 100k Python dicts.
+    """
 
     def __init__(self, ids: list[str], texts: list[str], metas: list[dict[str, Any]], stamp: str = "") -> None:
         bm25s = _import_bm25s()
 
-        self.ids = ids
-        self.texts = texts
-        self.metas = metas
+        self.ids = list(ids)
         self.stamp = stamp
-        self._pos = {cid: i for i, cid in enumerate(ids)}
         self.rank = np.array([int(m.get("access_rank", 2)) for m in metas], dtype=np.int8)
+        self.vocab: dict[str, list[str]] = {}
+        self.codes: dict[str, np.ndarray] = {}
+        for key in _SCALARS:
+            values = [str(m.get(key) or "") for m in metas]
+            vocab = sorted(set(values))
+            index = {v: i for i, v in enumerate(vocab)}
+            self.vocab[key] = vocab
+            self.codes[key] = np.array([index[v] for v in values], dtype=np.int32)
+        self.postings: dict[str, dict[str, np.ndarray]] = {}
+        for key in _LISTS:
+            rows: dict[str, list[int]] = {}
+            for i, m in enumerate(metas):
+                for value in m.get(key) or ():
+                    rows.setdefault(str(value), []).append(i)
+            self.postings[key] = {v: np.array(r, dtype=np.int32) for v, r in rows.items()}
+        self._pos = {cid: i for i, cid in enumerate(self.ids)}
         self._bm25 = bm25s.BM25()
-        if ids:
+        if self.ids:
             self._bm25.index([tokenize(t) or ["\x00"] for t in texts], show_progress=False)
 
     def __len__(self) -> int:
@@ -86,9 +112,15 @@ class KeywordIndex:
         tmp.mkdir(parents=True)
         if self.ids:
             self._bm25.save(str(tmp / "bm25"))
-        (tmp / "chunks.json").write_bytes(
-            orjson.dumps({"stamp": self.stamp, "ids": self.ids, "texts": self.texts, "metas": self.metas})
-        )
+        np.savez(tmp / "columns.npz", rank=self.rank, **{f"code_{k}": v for k, v in self.codes.items()})
+        data = {  # "stamp" first: ingestion reads it from the head of the file
+            "stamp": self.stamp,
+            "format": FORMAT,
+            "ids": self.ids,
+            "vocab": self.vocab,
+            "postings": {k: {v: rows.tolist() for v, rows in p.items()} for k, p in self.postings.items()},
+        }
+        (tmp / "keyword.json").write_bytes(orjson.dumps(data))
         old = folder.with_name(folder.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         if folder.exists():
@@ -100,16 +132,22 @@ class KeywordIndex:
     def load(cls, folder: Path) -> KeywordIndex | None:
         import orjson
 
-        bm25s = _import_bm25s()
-        data_file = folder / "chunks.json"
+        data_file = folder / "keyword.json"
         if not data_file.exists():
             return None
         data = orjson.loads(data_file.read_bytes())
+        if data.get("format") != FORMAT:
+            log.warning("keyword index in %s has format %s, not %s: re-run ingestion", folder, data.get("format"), FORMAT)
+            return None
+        bm25s = _import_bm25s()
         obj = cls.__new__(cls)
-        obj.ids, obj.texts, obj.metas, obj.stamp = data["ids"], data["texts"], data["metas"], data["stamp"]
+        obj.ids, obj.stamp, obj.vocab = data["ids"], data["stamp"], data["vocab"]
+        obj.postings = {k: {v: np.array(r, dtype=np.int32) for v, r in p.items()} for k, p in data["postings"].items()}
+        with np.load(folder / "columns.npz") as cols:
+            obj.rank = cols["rank"]
+            obj.codes = {k: cols[f"code_{k}"] for k in _SCALARS}
         obj._pos = {cid: i for i, cid in enumerate(obj.ids)}
-        obj.rank = np.array([int(m.get("access_rank", 2)) for m in obj.metas], dtype=np.int8)
-        obj._bm25 = bm25s.BM25.load(str(folder / "bm25")) if obj.ids else bm25s.BM25()
+        obj._bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True) if obj.ids else bm25s.BM25()
         return obj
 
     # --- querying ----------------------------------------------------------------------
@@ -117,20 +155,19 @@ class KeywordIndex:
         """Boolean array: which chunks this reader may see and the filters admit."""
         keep = self.rank <= ACCESS_RANK[role]
         f = filters or Filters()
-        checks: list[tuple[str, Any, bool]] = [
-            ("doc_type", f.doc_type, False),
-            ("programme", f.programme, False),
-            ("region", f.region, False),
-            ("countries", f.country, True),
-            ("years", f.year, True),
-        ]
-        for key, want, is_list in checks:
+        for key, want in (("doc_type", f.doc_type), ("programme", f.programme), ("region", f.region)):
             if want in (None, ""):
                 continue
-            if is_list:
-                col = np.array([want in (m.get(key) or ()) for m in self.metas], dtype=bool)
-            else:
-                col = np.array([m.get(key) == want for m in self.metas], dtype=bool)
+            vocab = self.vocab[key]
+            i = bisect.bisect_left(vocab, want)
+            if i == len(vocab) or vocab[i] != want:
+                return np.zeros_like(keep)
+            keep &= self.codes[key] == i
+        for key, want in (("countries", f.country), ("years", f.year)):
+            if want in (None, ""):
+                continue
+            col = np.zeros_like(keep)
+            col[self.postings[key].get(str(want), np.empty(0, dtype=np.int32))] = True
             keep &= col
         return keep
 
@@ -148,6 +185,18 @@ class KeywordIndex:
         top = top[np.argsort(-scores[top])]
         return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
 
-    def get(self, chunk_id: str) -> tuple[str, dict[str, Any]] | None:
+    def rank_of(self, chunk_id: str) -> int | None:
+        """The access rank of a chunk (None if the index does not hold it)."""
         i = self._pos.get(chunk_id)
-        return None if i is None else (self.texts[i], self.metas[i])
+        return None if i is None else int(self.rank[i])
+
+    def row(self, chunk_id: str) -> dict[str, Any] | None:
+        """The indexed columns of one chunk, as metadata-style fields (for checks and debugging)."""
+        i = self._pos.get(chunk_id)
+        if i is None:
+            return None
+        out: dict[str, Any] = {"access_rank": int(self.rank[i])}
+        out |= {k: self.vocab[k][int(self.codes[k][i])] for k in _SCALARS}
+        for key in _LISTS:
+            out[key] = sorted(v for v, rows in self.postings[key].items() if i in set(rows.tolist()))
+        return out

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pycountry
-import yaml
+
+from assistant.yamlfile import load_yaml
 
 REGIONS_FILE = Path(__file__).with_name("regions.yaml")
 DEVELOPED = "developed-regions"
@@ -92,7 +93,7 @@ def country(code: str, note: str = "") -> Place:
 @cache
 def regions() -> dict[str, Place]:
     """Every region of regions.yaml, with memberships expanded to ISO codes."""
-    raw = yaml.safe_load(REGIONS_FILE.read_text(encoding="utf-8"))["regions"]
+    raw = load_yaml(REGIONS_FILE.read_text(encoding="utf-8"))["regions"]
 
     def members(key: str, seen: tuple[str, ...] = ()) -> frozenset[str]:
         if key in seen:
@@ -111,7 +112,7 @@ def regions() -> dict[str, Place]:
 
 @cache
 def _region_names() -> dict[str, str]:
-    raw = yaml.safe_load(REGIONS_FILE.read_text(encoding="utf-8"))["regions"]
+    raw = load_yaml(REGIONS_FILE.read_text(encoding="utf-8"))["regions"]
     names = {}
     for key, entry in raw.items():
         for alias in [key.replace("-", " "), *(entry.get("aliases") or [])]:

@@ -1,7 +1,7 @@
 """Hybrid retrieval: dense (Chroma) and keyword (BM25), fused by reciprocal rank.
 
-Access level and filters are part of both queries (Chroma ``where``, BM25 score
-mask), so nothing a reader may not see is ever fetched. After fusion, a
+Access level and filters are part of both queries (Chroma: the reader's access
+partitions and a ``where`` clause for filters; BM25: a score mask), so nothing a reader may not see is ever fetched. After fusion, a
 per-document cap keeps one long document from crowding out the rest, and
 adjacent chunks of one document are merged so a passage reads whole.
 """
@@ -16,7 +16,7 @@ import numpy as np
 from assistant.embedding import Embedder, EmbeddingCache
 from assistant.keyword import KeywordIndex
 from assistant.settings import Settings
-from assistant.store import ChromaStore, build_where
+from assistant.store import ChromaStore, scope_for
 from assistant.types import Filters, Passage
 
 log = logging.getLogger(__name__)
@@ -97,17 +97,19 @@ class Retriever:
         s = self.settings
         k = k or s.top_k
         hits: dict[str, _Hit] = {}
-        dense = self.store.query(self.embed_query(query), s.candidates, build_where(role, filters))
+        scope = scope_for(role, filters)
+        dense = self.store.query(self.embed_query(query), s.candidates, scope)
         for rank, (cid, sim, text, meta) in enumerate(dense, start=1):
             hits[cid] = _Hit(cid, text or "", meta or {}, ranks={"dense": rank}, dense=sim)
         sparse = self.keyword.search(query, s.candidates, role, filters) if self.keyword is not None else []
+        missing = [cid for cid, _ in sparse if cid not in hits]
+        if missing:  # keyword-only hits: their text from the store, in one call per access partition
+            partitions = {self.keyword.rank_of(cid) for cid in missing}
+            for cid, (text, meta) in self.store.get(missing, scope, ranks=partitions).items():
+                hits[cid] = _Hit(cid, text or "", meta or {})
         for rank, (cid, _score) in enumerate(sparse, start=1):
-            if cid not in hits:
-                found = self.keyword.get(cid)
-                if found is None:
-                    continue
-                hits[cid] = _Hit(cid, found[0], found[1])
-            hits[cid].ranks["keyword"] = rank
+            if cid in hits:  # (a chunk deleted from the store since the keyword index was built is skipped)
+                hits[cid].ranks["keyword"] = rank
         fused = rrf_fuse({"dense": [c for c, *_ in dense], "keyword": [c for c, _ in sparse if c in hits]}, s.rrf_k)
         for cid, score in fused.items():
             hits[cid].rrf = score

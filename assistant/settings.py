@@ -17,6 +17,8 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from assistant.yamlfile import load_yaml
+
 AccessLevel = Literal["public", "partner", "staff"]
 ACCESS_RANK: dict[str, int] = {"public": 0, "partner": 1, "staff": 2, "admin": 2}
 
@@ -124,7 +126,7 @@ class Settings(BaseSettings):
     def index_settings_hash(self) -> str:
         """Hash of everything that decides the vectors; it names the collection."""
         blob = json.dumps(
-            {"model": self.embed_model, "size": self.chunk_size, "overlap": self.chunk_overlap, "v": 1}
+            {"model": self.embed_model, "size": self.chunk_size, "overlap": self.chunk_overlap, "v": 2}
             | ({"int8": True} if self.embed_int8 else {}),
             sort_keys=True,
         )
@@ -155,9 +157,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
 
         data = tomllib.loads(text)
     elif path.suffix in (".yaml", ".yml"):
-        import yaml
 
-        data = yaml.safe_load(text) or {}
+        data = load_yaml(text) or {}
     else:
         raise ValueError(f"config file must be .toml or .yaml: {path}")
     if not isinstance(data, dict):

@@ -1,13 +1,14 @@
 """Chroma access (embedded or server) and the index manifest.
 
-The collection name carries the settings hash (model + chunking), so vectors of two
-models can never mix. Access level and filters become a Chroma ``where`` clause:
-they are enforced inside the store query, never by filtering results afterwards.
+The collection names carry the settings hash (model + chunking), so vectors of two
+models can never mix. Each access level has a collection of its own and a reader's
+query only touches the ones they may read; optional filters become a Chroma
+``where`` clause. Both are enforced inside the store query, never by filtering
+results afterwards.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import tempfile
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 
 from assistant.settings import ACCESS_RANK, Settings
 from assistant.types import Filters
@@ -29,14 +31,22 @@ class StoreUnavailableError(RuntimeError):
     """The Chroma server cannot be reached (or the embedded store cannot be opened)."""
 
 
-def build_where(role: str, filters: Filters | None = None) -> dict[str, Any] | None:
-    """The Chroma ``where`` clause for a reader's role and optional filters (None: no restriction)."""
-    rank = ACCESS_RANK.get(role)
-    if rank is None:
-        raise ValueError(f"unknown role: {role!r} (expected one of {', '.join(ACCESS_RANK)})")
-    # The top rank may read everything: no access clause (a where clause costs Chroma a scan).
-    clauses: list[dict[str, Any]] = [] if rank >= max(ACCESS_RANK.values()) else [{"access_rank": {"$lte": rank}}]
+AUDIENCE_OF_RANK: dict[int, str] = {0: "public", 1: "partner", 2: "staff"}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one reader may search: the access partitions up to ``max_rank`` and a ``where`` clause
+    for the optional filters (None: no restriction inside a partition)."""
+
+    max_rank: int
+    where: dict[str, Any] | None = None
+
+
+def build_where(filters: Filters | None = None) -> dict[str, Any] | None:
+    """The Chroma ``where`` clause for optional filters (None when there are none)."""
     f = filters or Filters()
+    clauses: list[dict[str, Any]] = []
     if f.doc_type:
         clauses.append({"doc_type": f.doc_type})
     if f.programme:
@@ -52,13 +62,29 @@ def build_where(role: str, filters: Filters | None = None) -> dict[str, Any] | N
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
+def scope_for(role: str, filters: Filters | None = None) -> Scope:
+    """The partitions a role may read (its access rank and below) and the filters' where clause."""
+    rank = ACCESS_RANK.get(role)
+    if rank is None:
+        raise ValueError(f"unknown role: {role!r} (expected one of {', '.join(ACCESS_RANK)})")
+    return Scope(rank, build_where(filters))
+
+
 class ChromaStore:
-    """The vector side of the index: one collection per settings hash."""
+    """The vector side of the index: per settings hash, one collection per access level.
+
+    Access is enforced by *where a chunk is stored*: public, partner and staff chunks live in
+    three collections, and a reader's query only ever touches the collections of their rank and
+    below. Each of those is searched without an access clause and the hits are merged by
+    distance. (A metadata ``where`` on one shared collection makes Chroma build the allowed-id
+    set on every query: 130-580 ms at 100k chunks, against 3 ms unfiltered.)
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._client = None
-        self._collection = None
+        self._collections: dict[int, Any] = {}
+        self._max_batch: int | None = None
 
     @property
     def location(self) -> str:
@@ -82,27 +108,42 @@ class ChromaStore:
                 raise StoreUnavailableError(f"cannot open the Chroma store at {self.location}: {exc}") from exc
         return self._client
 
-    @property
-    def collection(self):
-        if self._collection is None:
+    def partition_name(self, rank: int) -> str:
+        return f"{self.settings.collection_name}_{AUDIENCE_OF_RANK[rank]}"
+
+    def partition(self, rank: int):
+        """The collection holding the chunks of one access rank (created on first use)."""
+        got = self._collections.get(rank)
+        if got is None:
             client = self._connect()
             s = self.settings
             try:
-                self._collection = client.get_or_create_collection(
-                    s.collection_name,
+                got = client.get_or_create_collection(
+                    self.partition_name(rank),
                     embedding_function=None,
                     configuration={"hnsw": {"space": "cosine"}},
-                    metadata={"embed_model": s.embed_model, "chunk_size": s.chunk_size, "overlap": s.chunk_overlap},
+                    metadata={
+                        "embed_model": s.embed_model,
+                        "chunk_size": s.chunk_size,
+                        "overlap": s.chunk_overlap,
+                        "audience": AUDIENCE_OF_RANK[rank],
+                    },
                 )
             except Exception as exc:
                 self._client = None
                 raise StoreUnavailableError(f"cannot reach the Chroma store at {self.location}: {exc}") from exc
-        return self._collection
+            self._collections[rank] = got
+        return got
+
+    def ranks(self, max_rank: int | None = None) -> list[int]:
+        """The access ranks that have a partition (up to ``max_rank``), lowest first."""
+        top = max(AUDIENCE_OF_RANK) if max_rank is None else max_rank
+        return [r for r in sorted(AUDIENCE_OF_RANK) if r <= top]
 
     def reset_connection(self) -> None:
         """Forget the client so the next call reconnects (after a server restart)."""
         self._client = None
-        self._collection = None
+        self._collections = {}
 
     def reopen(self) -> None:
         """See what another process wrote: chromadb caches one embedded client per folder per
@@ -129,75 +170,114 @@ class ChromaStore:
             raise
 
     def count(self) -> int:
-        return self._call(lambda: self.collection.count())
+        return sum(self._call(lambda r=r: self.partition(r).count()) for r in self.ranks())
 
     def upsert(self, ids: list[str], vectors: np.ndarray, documents: list[str], metadatas: list[dict]) -> None:
-        """Write chunks in batches the client accepts (one round trip per batch, not per chunk)."""
+        """Write chunks, each into the partition of its ``access_rank``, in batches the client
+        accepts (one round trip per batch and partition, not per chunk)."""
         if not ids:
             return
-        batch = max(1, min(5000, self._call(lambda: self._connect().get_max_batch_size())))
-        for start in range(0, len(ids), batch):
-            end = start + batch
-            self._call(
-                lambda: self.collection.upsert(
-                    ids=ids[start:end],
-                    embeddings=vectors[start:end],
-                    documents=documents[start:end],
-                    metadatas=metadatas[start:end],
+        by_rank: dict[int, list[int]] = {}
+        for i, meta in enumerate(metadatas):
+            rank = int(meta.get("access_rank", max(AUDIENCE_OF_RANK)))
+            by_rank.setdefault(rank if rank in AUDIENCE_OF_RANK else max(AUDIENCE_OF_RANK), []).append(i)
+        if self._max_batch is None:
+            self._max_batch = max(1, min(5000, self._call(lambda: self._connect().get_max_batch_size())))
+        batch = self._max_batch
+        vectors = np.asarray(vectors)
+        for rank, rows in sorted(by_rank.items()):
+            for start in range(0, len(rows), batch):
+                part = rows[start : start + batch]
+                self._call(
+                    lambda rank=rank, part=part: self.partition(rank).upsert(
+                        ids=[ids[i] for i in part],
+                        embeddings=vectors[part],
+                        documents=[documents[i] for i in part],
+                        metadatas=[metadatas[i] for i in part],
+                    )
                 )
-            )
 
-    def delete_ids(self, ids: list[str]) -> None:
-        for start in range(0, len(ids), 5000):
-            part = ids[start : start + 5000]
-            self._call(lambda: self.collection.delete(ids=part))
+    def delete_ids(self, ids: list[str], ranks: list[int] | None = None) -> None:
+        """Delete chunks by id from the given partitions (default: all of them)."""
+        for rank in self.ranks() if ranks is None else ranks:
+            for start in range(0, len(ids), 5000):
+                part = ids[start : start + 5000]
+                self._call(lambda rank=rank, part=part: self.partition(rank).delete(ids=part))
 
     def ids_for_doc(self, doc_id: str) -> list[str]:
-        got = self._call(lambda: self.collection.get(where={"doc_id": doc_id}, include=[]))
-        return list(got["ids"])
+        """Every stored chunk id of one document, in any partition (a metadata scan: after a crash only)."""
+        out: list[str] = []
+        for rank in self.ranks():
+            got = self._call(lambda rank=rank: self.partition(rank).get(where={"doc_id": doc_id}, include=[]))
+            out += got["ids"]
+        return out
 
-    def iter_all(self, page: int = 5000, include: tuple[str, ...] = ("documents", "metadatas")) -> Iterator[tuple]:
-        """Every stored chunk as (id, document, metadata), page by page."""
-        offset = 0
-        while True:
-            got = self._call(lambda: self.collection.get(limit=page, offset=offset, include=list(include)))
-            ids = got["ids"]
-            if not ids:
-                return
-            docs = got.get("documents") or [None] * len(ids)
-            metas = got.get("metadatas") or [None] * len(ids)
-            yield from zip(ids, docs, metas)
-            offset += len(ids)
+    def iter_all(
+        self, page: int = 5000, include: tuple[str, ...] = ("documents", "metadatas"), ranks: list[int] | None = None
+    ) -> Iterator[tuple]:
+        """Every stored chunk as (id, document, metadata), partition by partition, page by page."""
+        for rank in self.ranks() if ranks is None else ranks:
+            offset = 0
+            while True:
+                got = self._call(
+                    lambda rank=rank, offset=offset: self.partition(rank).get(
+                        limit=page, offset=offset, include=list(include)
+                    )
+                )
+                ids = got["ids"]
+                if not ids:
+                    break
+                docs = got.get("documents") or [None] * len(ids)
+                metas = got.get("metadatas") or [None] * len(ids)
+                yield from zip(ids, docs, metas)
+                offset += len(ids)
 
-    def query(self, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> list[tuple[str, float, str, dict]]:
-        """Nearest chunks as (id, cosine similarity, text, metadata), best first."""
-        got = self._call(
-            lambda: self.collection.query(
-                query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
-                n_results=n,
-                where=where,
-                include=["documents", "metadatas", "distances"],
+    def query(self, vector: np.ndarray, n: int, scope: Scope) -> list[tuple[str, float, str, dict]]:
+        """Nearest chunks the scope admits as (id, cosine similarity, text, metadata), best first."""
+        query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        hits: list[tuple[str, float, str, dict]] = []
+        for rank in self.ranks(scope.max_rank):
+            got = self._call(
+                lambda rank=rank: self.partition(rank).query(
+                    query_embeddings=query, n_results=n, where=scope.where, include=["documents", "metadatas", "distances"]
+                )
             )
-        )
-        return [
-            (cid, 1.0 - float(dist), doc, meta)
-            for cid, dist, doc, meta in zip(got["ids"][0], got["distances"][0], got["documents"][0], got["metadatas"][0])
-        ]
+            hits += [
+                (cid, 1.0 - float(dist), doc, meta)
+                for cid, dist, doc, meta in zip(
+                    got["ids"][0], got["distances"][0], got["documents"][0], got["metadatas"][0]
+                )
+            ]
+        hits.sort(key=lambda h: (-h[1], h[0]))
+        return hits[:n]
 
-    def get(self, ids: list[str], where: dict[str, Any] | None = None) -> dict[str, tuple[str, dict]]:
+    def get(
+        self, ids: list[str], scope: Scope | None = None, ranks: set[int] | None = None
+    ) -> dict[str, tuple[str, dict]]:
+        """Chunks by id, only those the scope admits (no scope: every partition). ``ranks``, when
+        the caller knows them, narrows the partitions asked (never widens the scope)."""
         if not ids:
             return {}
-        got = self._call(lambda: self.collection.get(ids=ids, where=where, include=["documents", "metadatas"]))
-        return {cid: (doc, meta) for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"])}
+        out: dict[str, tuple[str, dict]] = {}
+        for rank in self.ranks(None if scope is None else scope.max_rank):
+            if ranks is not None and rank not in ranks:
+                continue
+            got = self._call(
+                lambda rank=rank: self.partition(rank).get(
+                    ids=ids, where=None if scope is None else scope.where, include=["documents", "metadatas"]
+                )
+            )
+            out.update({cid: (doc, meta) for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"])})
+        return out
 
 
-def atomic_write_text(path: Path, text: str) -> None:
+def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write via a temporary file and rename, so a crash never leaves half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -243,7 +323,7 @@ class Manifest:
         path = cls.path_for(settings)
         if not path.exists():
             return cls(settings.index_settings_hash, settings.collection_name)
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = orjson.loads(path.read_bytes())
         docs = {k: DocRecord(**v) for k, v in data.pop("docs", {}).items()}
         return cls(docs=docs, **data)
 
@@ -257,7 +337,8 @@ class Manifest:
             "updated_at": self.updated_at,
             "docs": {k: vars(v) for k, v in sorted(self.docs.items())},
         }
-        atomic_write_text(self.path_for(settings), json.dumps(data, indent=1))
+        # compact orjson: at 12k documents (100k chunks) 30 ms a save instead of 330 ms with json.dumps(indent=1)
+        atomic_write_bytes(self.path_for(settings), orjson.dumps(data))
 
     @property
     def version(self) -> str:

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import yaml
 
+from assistant.yamlfile import load_yaml
+
 ROLES = ("public", "partner", "staff", "admin")
 # Privilege order for "may act as": admin sees what staff sees, but staff may not act as admin.
 ROLE_LEVEL = {role: level for level, role in enumerate(ROLES)}
@@ -124,7 +126,7 @@ class Users:
 
 def read_users(path: Path) -> dict[str, User]:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        data = load_yaml(Path(path).read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise UsersFileError(f"{path}: not valid YAML ({exc})") from exc
     entries = data.get("users") if isinstance(data, dict) else None
@@ -150,7 +152,7 @@ def add_user(path: Path, name: str, role: str, password: str) -> User:
     data: dict = {}
     if path.exists():
         read_users(path)  # refuse to rewrite a malformed file
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
     data.setdefault("users", {})
     if data["users"] is None:
         data["users"] = {}
@@ -171,7 +173,7 @@ def _write(path: Path, data: dict) -> None:
 def remove_user(path: Path, name: str) -> None:
     path = Path(path)
     read_users(path)
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_yaml(path.read_text(encoding="utf-8")) or {}
     if name not in (data.get("users") or {}):
         raise KeyError(name)
     del data["users"][name]

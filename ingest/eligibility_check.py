@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
-
 from assistant.eligibility_catalogue import CATALOGUE_FILE, LABELS, CatalogueError, read_catalogue
 from assistant.types import Block
+from assistant.yamlfile import load_yaml
 from ingest.loaders import LoadError, load
 from ingest.metadata import MetadataError
 from ingest.metadata import read_catalogue as read_doc_catalogue
@@ -56,7 +55,7 @@ def verify(corpus_root: Path) -> list[str]:
     except MetadataError as exc:
         docs, problems = {}, [*problems, f"eligibility catalogue: {exc}"]
     try:  # as written (the engine itself applies the stricter of the two audiences)
-        declared = {str(e.get("id")): e for e in yaml.safe_load((root / CATALOGUE_FILE).read_text(encoding="utf-8"))["programmes"]}
+        declared = {str(e.get("id")): e for e in load_yaml((root / CATALOGUE_FILE).read_text(encoding="utf-8"))["programmes"]}
     except Exception:  # malformed: read_catalogue has said so already
         declared = {}
     for p in programmes:

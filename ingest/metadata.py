@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from assistant.types import DOC_TYPES, DocMeta
+from assistant.yamlfile import load_yaml
 
 CATALOGUE = "catalogue.yaml"
 AUDIENCES = ("public", "partner", "staff")
@@ -32,7 +33,7 @@ def read_catalogue(root: Path) -> dict[str, dict[str, Any]]:
     if not path.is_file():
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise MetadataError(f"{path}: not valid YAML ({exc})") from exc
     docs = data.get("documents", {}) if isinstance(data, dict) else None
@@ -46,7 +47,7 @@ def _sidecar(path: Path) -> dict[str, Any] | None:
         side = path.with_name(path.name + suffix)
         if side.is_file():
             try:
-                data = yaml.safe_load(side.read_text(encoding="utf-8")) or {}
+                data = load_yaml(side.read_text(encoding="utf-8")) or {}
             except yaml.YAMLError as exc:
                 raise MetadataError(f"{side}: not valid YAML ({exc})") from exc
             if not isinstance(data, dict):

@@ -285,6 +285,7 @@ class IndexState:
         self.store_ids = set(self.store_id_list)
         self.texts = {cid: doc for cid, doc, _ in rows}
         self.metas = {cid: meta for cid, _, meta in rows}
+        self.partition_of = {cid: rank for rank in self.store.ranks() for cid, _, _ in self.store.iter_all(include=(), ranks=[rank])}
         self.keyword = KeywordIndex.load(settings.index_dir / f"keyword-{settings.index_settings_hash}")
 
     @property
@@ -308,18 +309,25 @@ class IndexState:
         missing = self.manifest_ids - self.store_ids
         assert not orphans, f"orphaned chunks in the store: {sorted(orphans)[:5]}"
         assert not missing, f"manifest chunks missing from the store: {sorted(missing)[:5]}"
+        from assistant.settings import ACCESS_RANK
+
         for doc_id, rec in m.docs.items():
             for cid in rec.chunk_ids:
                 assert self.metas[cid]["doc_id"] == doc_id
+                assert self.metas[cid]["audience"] == rec.audience, f"{cid}: stored audience is stale"
+                assert self.partition_of[cid] == ACCESS_RANK[rec.audience], f"{cid} is in the wrong access partition"
         assert self.store.count() == len(self.store_ids)
         kw = self.keyword
         assert kw is not None, "no keyword index on disk"
         assert kw.stamp == m.version, (kw.stamp, m.version)
         assert len(kw.ids) == len(set(kw.ids))
         assert set(kw.ids) == self.store_ids, "keyword index and store disagree"
-        for cid, text in zip(kw.ids, kw.texts):
-            assert text == self.texts[cid]
-            assert kw.get(cid)[1] == self.metas[cid], f"keyword metadata of {cid} is stale"
+        for cid in kw.ids:
+            meta = self.metas[cid]
+            expected = {k: meta.get(k) or "" for k in ("doc_id", "doc_type", "programme", "region")}
+            expected |= {"access_rank": meta["access_rank"]}
+            expected |= {k: sorted(str(v) for v in meta.get(k) or ()) for k in ("countries", "years")}
+            assert kw.row(cid) == expected, f"keyword columns of {cid} are stale"
         return self
 
 

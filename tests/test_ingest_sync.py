@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from assistant.settings import Settings
-from assistant.store import ChromaStore, Manifest, build_where
+from assistant.store import ChromaStore, Manifest, scope_for
 from assistant.types import Filters
 from ingest.pipeline import index_lock, remove_document, sync
 
@@ -79,7 +79,7 @@ def test_first_sync_adds_everything(corpus, settings):
 def test_second_sync_changes_nothing(corpus, settings):
     first = sync([corpus], settings)
     before = df.IndexState(settings)
-    keyword_file = settings.index_dir / f"keyword-{settings.index_settings_hash}" / "chunks.json"
+    keyword_file = settings.index_dir / f"keyword-{settings.index_settings_hash}" / "keyword.json"
     keyword_bytes = keyword_file.read_bytes()
     second = sync([corpus], settings)
     assert _statuses(second) == dict.fromkeys(ALL, "unchanged")
@@ -130,7 +130,10 @@ def test_edit_delete_add_are_reported_and_applied(corpus, settings):
     # the edited document holds only its new text
     guide = " ".join(after.texts[c] for c in after.ids_of("notes/guide.md"))
     assert "revised" in guide and "original" not in guide
-    assert "revised" in " ".join(after.keyword.texts) and "guide original" not in " ".join(after.keyword.texts)
+    keyword_hits = {after.metas[cid]["doc_id"] for cid, _ in after.keyword.search("revised", 50, "staff")}
+    assert "notes/guide.md" in keyword_hits  # the keyword side indexes the new text ...
+    old_words = {after.metas[cid]["doc_id"] for cid, _ in after.keyword.search("original", 50, "staff")}
+    assert "notes/guide.md" not in old_words  # ... and no longer the old
     # untouched documents are untouched
     for doc in ("brief.docx", "memo.txt"):
         assert {c: after.texts[c] for c in after.ids_of(doc)} == {c: before.texts[c] for c in before.ids_of(doc)}
@@ -187,7 +190,7 @@ def test_catalogue_metadata_change_triggers_update(corpus, settings):
     sync([corpus], settings)
     store = ChromaStore(settings)
     vector = np.ones(64, dtype=np.float32) / 8
-    public_before = {m["doc_id"] for _, _, _, m in store.query(vector, 100, build_where("public"))}
+    public_before = {m["doc_id"] for _, _, _, m in store.query(vector, 100, scope_for("public"))}
     assert "notes/guide.md" in public_before
 
     catalogue = {**CATALOGUE, "notes/guide.md": {**CATALOGUE["notes/guide.md"], "audience": "staff"}}
@@ -200,7 +203,7 @@ def test_catalogue_metadata_change_triggers_update(corpus, settings):
     after = df.IndexState(settings).assert_consistent()
     assert {after.metas[c]["audience"] for c in after.ids_of("notes/guide.md")} == {"staff"}
     assert after.manifest.docs["notes/guide.md"].audience == "staff"
-    public_after = {m["doc_id"] for _, _, _, m in ChromaStore(settings).query(vector, 100, build_where("public"))}
+    public_after = {m["doc_id"] for _, _, _, m in ChromaStore(settings).query(vector, 100, scope_for("public"))}
     assert "notes/guide.md" not in public_after
     assert "notes/guide.md" not in {after.keyword.ids[i].split("#")[0]
                                     for i in np.flatnonzero(after.keyword.mask("public", None))}
@@ -306,7 +309,7 @@ def test_another_embed_model_gets_its_own_collection(corpus, settings, make_sett
     assert _by_status(report, "added") == ALL  # nothing shared with the other model's index
     assert other.collection_name != settings.collection_name
     assert df.IndexState(other).assert_consistent().store_ids == df.IndexState(settings).store_ids
-    assert len(df.IndexState(other).store.query(np.ones(32, dtype=np.float32), 3, build_where("staff"))) == 3
+    assert len(df.IndexState(other).store.query(np.ones(32, dtype=np.float32), 3, scope_for("staff"))) == 3
 
 
 # ------------------------------------------------------------------------------- the lock
@@ -420,6 +423,8 @@ def test_second_run_with_real_model_embeds_nothing_and_is_much_faster(corpus_cop
     assert second_s < 0.5 * first_s, (first_s, second_s)
 
     state = df.IndexState(settings).assert_consistent()
-    vector = state.store.collection.get(ids=[next(iter(state.store_ids))], include=["embeddings"])["embeddings"][0]
+    cid = next(iter(state.store_ids))
+    parts = [state.store.partition(r).get(ids=[cid], include=["embeddings"])["embeddings"] for r in state.store.ranks()]
+    vector = next(v[0] for v in parts if len(v))
     assert len(vector) == 384
-    assert state.store.query(np.asarray(vector), 1, build_where("staff", Filters()))[0][1] == pytest.approx(1.0, abs=1e-4)
+    assert state.store.query(np.asarray(vector), 1, scope_for("staff", Filters()))[0][1] == pytest.approx(1.0, abs=1e-4)

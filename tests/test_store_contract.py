@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from assistant.embedding import HashEmbedder
-from assistant.store import ChromaStore, StoreUnavailableError, build_where
+from assistant.store import ChromaStore, StoreUnavailableError, scope_for
 from assistant.types import Block, DocMeta, Filters
 from ingest.chunking import chunk_blocks, embedding_text
 from ingest.pipeline import sync
@@ -78,7 +78,7 @@ def _filled(settings) -> ChromaStore:
 
 
 def _query_docs(store, vector, role, filters=None, n=50) -> list[str]:
-    return [m["doc_id"] for _, _, _, m in store.query(vector, n, build_where(role, filters))]
+    return [m["doc_id"] for _, _, _, m in store.query(vector, n, scope_for(role, filters))]
 
 
 class TestStoreContract:
@@ -110,7 +110,7 @@ class TestStoreContract:
         assert set(got) == set(some) and all(got[c][0] == by_id[c].text for c in some)
         assert store.get([]) == {}
         staff_id = next(c.chunk_id for c in CHUNKS if c.doc_id == "staff-note.md")
-        assert store.get([staff_id], where=build_where("public")) == {}  # get honours the access clause too
+        assert store.get([staff_id], scope_for("public")) == {}  # get honours the access clause too
 
         store.delete_ids(store.ids_for_doc("staff-note.md"))
         assert store.ids_for_doc("staff-note.md") == []
@@ -141,16 +141,16 @@ class TestStoreContract:
         store = _filled(settings)
         assert ChromaStore(settings).count() == len(CHUNKS)
         for i in (0, 3, 6):
-            hits = store.query(VECTORS[i], 100, build_where("staff"))
+            hits = store.query(VECTORS[i], 100, scope_for("staff"))
             assert hits[0][0] == CHUNKS[i].chunk_id
             assert hits[0][1] == pytest.approx(1.0, abs=1e-4)
             scores = [h[1] for h in hits]
             assert scores == sorted(scores, reverse=True)
             assert len(hits) == len(CHUNKS)
-        assert len(store.query(VECTORS[0], 2, build_where("staff"))) == 2
+        assert len(store.query(VECTORS[0], 2, scope_for("staff"))) == 2
 
     def test_query_on_an_empty_collection(self, settings):
-        assert ChromaStore(settings).query(VECTORS[0], 5, build_where("staff")) == []
+        assert ChromaStore(settings).query(VECTORS[0], 5, scope_for("staff")) == []
 
     @pytest.mark.parametrize(
         "role, allowed",
@@ -165,7 +165,7 @@ class TestStoreContract:
         # even the exact vector of a forbidden chunk never brings it back
         for chunk, vector in zip(CHUNKS, VECTORS):
             if chunk.meta.audience not in allowed:
-                ids = [h[0] for h in store.query(vector, 50, build_where(role))]
+                ids = [h[0] for h in store.query(vector, 50, scope_for(role))]
                 assert chunk.chunk_id not in ids
 
     def test_partner_never_gets_staff_and_public_never_gets_partner(self, settings):
@@ -179,7 +179,7 @@ class TestStoreContract:
 
     def test_unknown_role_is_refused(self):
         with pytest.raises(ValueError, match="unknown role"):
-            build_where("guest")
+            scope_for("guest")
 
     @pytest.mark.parametrize(
         "role, filters, expected",
@@ -211,7 +211,7 @@ class TestStoreContract:
         other = ChromaStore(settings.model_copy(update={"chunk_size": 300}))
         assert other.settings.collection_name != settings.collection_name
         assert other.count() == 0
-        assert other.query(VECTORS[0], 5, build_where("staff")) == []
+        assert other.query(VECTORS[0], 5, scope_for("staff")) == []
         assert store.count() == len(CHUNKS)
 
     def test_full_sync_of_a_folder(self, settings, tmp_path):

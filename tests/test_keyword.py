@@ -1,0 +1,115 @@
+"""The keyword (BM25) index: masks for access and filters, persistence, and what it keeps in memory."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from assistant.keyword import KeywordIndex
+from assistant.types import Filters
+
+ROWS = [
+    ("pub-1", "Prosecutors of Nepal discuss court backlog reduction.",
+     {"doc_id": "nepal.md", "access_rank": 0, "doc_type": "programme_description", "programme": "nepal",
+      "region": "South Asia", "countries": ["Nepal"], "years": [2013]}),
+    ("pub-2", "Court backlog seminar held in Tokyo for judges.",
+     {"doc_id": "tokyo.md", "access_rank": 0, "doc_type": "seminar_record", "programme": "",
+      "region": "", "countries": ["Japan"], "years": [2009, 2010]}),
+    ("par-1", "Viet Nam court backlog and criminal procedure code.",
+     {"doc_id": "vietnam.md", "access_rank": 1, "doc_type": "programme_description", "programme": "vietnam",
+      "region": "Southeast Asia", "countries": ["Viet Nam", "Nepal"], "years": [2014]}),
+    ("stf-1", "Internal note on court backlog nominations budget.",
+     {"doc_id": "note.md", "access_rank": 2, "doc_type": "internal_note", "programme": "", "region": ""}),
+]
+
+
+def _index(stamp: str = "s1") -> KeywordIndex:
+    ids, texts, metas = zip(*ROWS)
+    return KeywordIndex(list(ids), list(texts), list(metas), stamp=stamp)
+
+
+def _ids(index: KeywordIndex, query: str, role: str, filters: Filters | None = None) -> set[str]:
+    return {cid for cid, _ in index.search(query, 10, role, filters)}
+
+
+@pytest.mark.parametrize(
+    "role, expected",
+    [("public", {"pub-1", "pub-2"}), ("partner", {"pub-1", "pub-2", "par-1"}),
+     ("staff", {"pub-1", "pub-2", "par-1", "stf-1"}), ("admin", {"pub-1", "pub-2", "par-1", "stf-1"})],
+)
+def test_access_mask(role, expected):
+    assert _ids(_index(), "court backlog", role) == expected
+
+
+@pytest.mark.parametrize(
+    "filters, expected",
+    [
+        (Filters(country="Nepal"), {"pub-1", "par-1"}),
+        (Filters(country="Japan"), {"pub-2"}),
+        (Filters(country="France"), set()),
+        (Filters(year=2010), {"pub-2"}),
+        (Filters(year=2014), {"par-1"}),
+        (Filters(year=1999), set()),
+        (Filters(doc_type="programme_description"), {"pub-1", "par-1"}),
+        (Filters(doc_type="no_such_type"), set()),
+        (Filters(programme="vietnam"), {"par-1"}),
+        (Filters(region="South Asia"), {"pub-1"}),
+        (Filters(country="Nepal", year=2013), {"pub-1"}),
+        (Filters(country="Nepal", doc_type="seminar_record"), set()),
+    ],
+)
+def test_filters_mask(filters, expected):
+    assert _ids(_index(), "court backlog", "staff", filters) == expected
+    # access still applies under filters
+    assert _ids(_index(), "court backlog", "public", filters) == expected - {"par-1", "stf-1"}
+
+
+def test_scores_rank_the_better_match_first_and_drop_zero_scores():
+    got = _index().search("prosecutors nepal", 10, "staff")
+    assert got[0][0] == "pub-1"
+    assert all(score > 0 for _, score in got)
+    assert _index().search("zzzunknownword", 10, "staff") == []
+    assert _index().search("the of and", 10, "staff") == []  # stop words only
+
+
+def test_save_and_load_keep_search_and_columns(tmp_path):
+    index = _index("gen-7")
+    index.save(tmp_path / "kw")
+    loaded = KeywordIndex.load(tmp_path / "kw")
+    assert loaded is not None and loaded.stamp == "gen-7" and loaded.ids == index.ids
+    for role in ("public", "partner", "staff"):
+        assert loaded.search("court backlog judges", 10, role) == index.search("court backlog judges", 10, role)
+    assert loaded.row("par-1") == {
+        "access_rank": 1, "doc_id": "vietnam.md", "doc_type": "programme_description", "programme": "vietnam",
+        "region": "Southeast Asia", "countries": ["Nepal", "Viet Nam"], "years": ["2014"],
+    }
+    assert loaded.rank_of("stf-1") == 2 and loaded.rank_of("nope") is None and loaded.row("nope") is None
+    # the stamp leads the file, so ingestion can read it without parsing everything
+    assert (tmp_path / "kw" / "keyword.json").read_bytes().startswith(b'{"stamp":"gen-7"')
+
+
+def test_no_chunk_text_is_kept(tmp_path):
+    """Text lives in the store; the keyword index keeps ids, the BM25 matrix and compact columns."""
+    index = _index()
+    assert not hasattr(index, "texts") and not hasattr(index, "metas")
+    index.save(tmp_path / "kw")
+    saved = (tmp_path / "kw" / "keyword.json").read_text(encoding="utf-8")
+    assert "nominations budget" not in saved and "Internal note" not in saved
+    assert isinstance(index.rank, np.ndarray) and index.rank.dtype == np.int8
+
+
+def test_an_index_in_another_format_is_not_loaded(tmp_path):
+    folder = tmp_path / "kw"
+    _index().save(folder)
+    data = json.loads((folder / "keyword.json").read_text(encoding="utf-8"))
+    data["format"] = 1
+    (folder / "keyword.json").write_text(json.dumps(data), encoding="utf-8")
+    assert KeywordIndex.load(folder) is None
+    assert KeywordIndex.load(tmp_path / "missing") is None
+
+
+def test_empty_index():
+    index = KeywordIndex([], [], [], stamp="e")
+    assert len(index) == 0 and index.search("court", 5, "staff") == []
