@@ -190,6 +190,11 @@ class KeywordIndex:
         i = self._pos.get(chunk_id)
         return None if i is None else int(self.rank[i])
 
+    def doc_of(self, chunk_id: str) -> str | None:
+        """The document id of a chunk (None if the index does not hold it)."""
+        i = self._pos.get(chunk_id)
+        return None if i is None else self.vocab["doc_id"][int(self.codes["doc_id"][i])]
+
     def row(self, chunk_id: str) -> dict[str, Any] | None:
         """The indexed columns of one chunk, as metadata-style fields (for checks and debugging)."""
         i = self._pos.get(chunk_id)

@@ -96,25 +96,37 @@ class Retriever:
     def retrieve(self, query: str, role: str = "public", filters: Filters | None = None, k: int | None = None) -> list[Passage]:
         s = self.settings
         k = k or s.top_k
-        hits: dict[str, _Hit] = {}
         scope = scope_for(role, filters)
-        dense = self.store.query(self.embed_query(query), s.candidates, scope)
+        # With a keyword index, fusion and the per-document cap need ids only (document ids come from
+        # the keyword index's columns): the dense query skips text and metadata, and only the chosen
+        # k chunks are fetched. Without one, the dense query brings everything at once.
+        lean = self.keyword is not None
+        dense = self.store.query(self.embed_query(query), s.candidates, scope, with_text=not lean)
+        hits: dict[str, _Hit] = {}
+        partition: dict[str, int | None] = {}
         for rank, (cid, sim, text, meta) in enumerate(dense, start=1):
-            hits[cid] = _Hit(cid, text or "", meta or {}, ranks={"dense": rank}, dense=sim)
-        sparse = self.keyword.search(query, s.candidates, role, filters) if self.keyword is not None else []
-        missing = [cid for cid, _ in sparse if cid not in hits]
-        if missing:  # keyword-only hits: their text from the store, in one call per access partition
-            partitions = {self.keyword.rank_of(cid) for cid in missing}
-            for cid, (text, meta) in self.store.get(missing, scope, ranks=partitions).items():
-                hits[cid] = _Hit(cid, text or "", meta or {})
+            hits[cid] = _Hit(cid, text or "", meta if not lean else {}, ranks={"dense": rank}, dense=sim)
+            partition[cid] = meta.get("access_rank") if meta else None
+        sparse = self.keyword.search(query, s.candidates, role, filters) if lean else []
         for rank, (cid, _score) in enumerate(sparse, start=1):
-            if cid in hits:  # (a chunk deleted from the store since the keyword index was built is skipped)
-                hits[cid].ranks["keyword"] = rank
-        fused = rrf_fuse({"dense": [c for c, *_ in dense], "keyword": [c for c, _ in sparse if c in hits]}, s.rrf_k)
+            if cid not in hits:
+                hits[cid] = _Hit(cid, "", {})
+                partition[cid] = self.keyword.rank_of(cid)
+            hits[cid].ranks["keyword"] = rank
+        fused = rrf_fuse({"dense": [c for c, *_ in dense], "keyword": [c for c, _ in sparse]}, s.rrf_k)
         for cid, score in fused.items():
             hits[cid].rrf = score
         ordered = sorted(fused, key=lambda c: (-fused[c], c))
-        chosen = diversify(ordered, {c: hits[c].meta.get("doc_id", c) for c in ordered}, k, s.max_per_doc)
+        if lean:
+            doc_of = {c: self.keyword.doc_of(c) or c for c in ordered}
+        else:
+            doc_of = {c: hits[c].meta.get("doc_id", c) for c in ordered}
+        chosen = diversify(ordered, doc_of, k, s.max_per_doc)
+        if lean and chosen:  # the chosen chunks' text, one call per access partition involved
+            got = self.store.get(chosen, scope, ranks={partition[c] for c in chosen if partition[c] is not None})
+            for cid, (text, meta) in got.items():
+                hits[cid].text, hits[cid].meta = text or "", meta or {}
+            chosen = [c for c in chosen if c in got]  # (a chunk deleted since the keyword index was built)
         return self._merge_neighbours([hits[c] for c in chosen])
 
     def _merge_neighbours(self, hits: list[_Hit]) -> list[Passage]:

@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         "for fp32. Vectors differ, so each choice has its own collection.",
     )
     embed_batch_size: int = Field(64, ge=1, description="Texts per encoder batch.")
+    ingest_group_chunks: int = Field(
+        1024,
+        ge=1,
+        description="Chunks embedded and committed together during ingestion (one manifest save each; the first "
+        "group is at most 256 so encoding starts early). Larger groups pad less; smaller ones lose less to a crash.",
+    )
     embed_threads: int = Field(0, ge=0, description="Encoder threads (ONNX Runtime or torch); 0 keeps the default.")
     model_cache_dir: Path | None = Field(
         None,

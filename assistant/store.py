@@ -232,22 +232,27 @@ class ChromaStore:
                 yield from zip(ids, docs, metas)
                 offset += len(ids)
 
-    def query(self, vector: np.ndarray, n: int, scope: Scope) -> list[tuple[str, float, str, dict]]:
-        """Nearest chunks the scope admits as (id, cosine similarity, text, metadata), best first."""
+    def query(
+        self, vector: np.ndarray, n: int, scope: Scope, with_text: bool = True
+    ) -> list[tuple[str, float, str | None, dict]]:
+        """Nearest chunks the scope admits as (id, cosine similarity, text, metadata), best first.
+
+        ``with_text=False`` asks Chroma for ids and distances only (about half the cost of a query);
+        the text is then None and the metadata just ``{"access_rank": r}``, the partition it came from.
+        """
         query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
-        hits: list[tuple[str, float, str, dict]] = []
+        include = ["documents", "metadatas", "distances"] if with_text else ["distances"]
+        hits: list[tuple[str, float, str | None, dict]] = []
         for rank in self.ranks(scope.max_rank):
             got = self._call(
                 lambda rank=rank: self.partition(rank).query(
-                    query_embeddings=query, n_results=n, where=scope.where, include=["documents", "metadatas", "distances"]
+                    query_embeddings=query, n_results=n, where=scope.where, include=include
                 )
             )
-            hits += [
-                (cid, 1.0 - float(dist), doc, meta)
-                for cid, dist, doc, meta in zip(
-                    got["ids"][0], got["distances"][0], got["documents"][0], got["metadatas"][0]
-                )
-            ]
+            ids, dists = got["ids"][0], got["distances"][0]
+            docs = got["documents"][0] if with_text else [None] * len(ids)
+            metas = got["metadatas"][0] if with_text else [{"access_rank": rank} for _ in ids]
+            hits += [(cid, 1.0 - float(dist), doc, meta) for cid, dist, doc, meta in zip(ids, dists, docs, metas)]
         hits.sort(key=lambda h: (-h[1], h[0]))
         return hits[:n]
 

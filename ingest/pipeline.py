@@ -19,6 +19,7 @@ import logging
 import os
 import shutil
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -331,33 +332,62 @@ def _write_documents(
     notify: ProgressFn,
     crashed_before: bool = False,
 ) -> None:
-    """Load and chunk files in groups, embed each group in one batch, commit document by document."""
+    """Load and chunk files in groups, embed each group, commit document by document.
+
+    A loader thread reads and chunks the next files, at most ``PREFETCH_FILES`` ahead, while the
+    encoder works on the current group (ONNX Runtime and the Rust tokenizer run outside the GIL,
+    so the loader's Python work overlaps them). Groups are ``ingest_group_chunks`` chunks (one
+    manifest save each; the encoder's length sort works across a group, so larger groups pad less)
+    except the first, at most ``FIRST_GROUP_CHUNKS``, so that encoding starts early."""
     group: list[tuple[_Planned, list[Chunk], int]] = []
     group_chunks = 0
-    # chunks per group: one embedding call, one upsert per partition, one manifest save. The encoder
-    # sorts each call's texts by length to cut padding; groups of 256 chunks cost it 17% more time than
-    # 1,024 (measured on the sample corpus x10), so groups are large.
-    target = settings.embed_batch_size * 16
-    for index, item in enumerate(todo):
-        notify("file", {"path": str(item.path), "index": index, "total": len(todo)})
+    target = min(FIRST_GROUP_CHUNKS, settings.ingest_group_chunks)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="loader") as loader:
+        ahead: deque = deque()
+        upcoming = iter(enumerate(todo))
+
+        def refill() -> None:
+            while len(ahead) < PREFETCH_FILES and (nxt := next(upcoming, None)) is not None:
+                ahead.append((*nxt, loader.submit(_load_and_chunk, nxt[1], settings)))
+
+        refill()
         try:
-            blocks = load(item.path, settings.max_file_mb)
-            chunks = chunk_blocks(item.meta, blocks, settings.chunk_size, settings.chunk_overlap)
-            if not chunks:
-                raise LoadError("no text to index after cleaning")
-        except LoadError as exc:
-            kept = " (the previously indexed version is kept)" if item.action == "update" else ""
-            report.files.append(FileResult(str(item.path), item.doc_id, "failed", f"{exc}{kept}"))
-            notify("failed", {"path": str(item.path), "reason": str(exc)})
-            continue
-        pages = max((b.page or 0) for b in blocks) or 1
-        group.append((item, chunks, pages))
-        group_chunks += len(chunks)
-        if group_chunks >= target:
-            _commit_group(group, settings, manifest, store, embedder, cache, report, notify, crashed_before)
-            group, group_chunks = [], 0
+            while ahead:
+                index, item, loaded = ahead.popleft()
+                refill()
+                notify("file", {"path": str(item.path), "index": index, "total": len(todo)})
+                try:
+                    blocks, chunks = loaded.result()
+                except LoadError as exc:
+                    kept = " (the previously indexed version is kept)" if item.action == "update" else ""
+                    report.files.append(FileResult(str(item.path), item.doc_id, "failed", f"{exc}{kept}"))
+                    notify("failed", {"path": str(item.path), "reason": str(exc)})
+                    continue
+                pages = max((b.page or 0) for b in blocks) or 1
+                group.append((item, chunks, pages))
+                group_chunks += len(chunks)
+                if group_chunks >= target:
+                    _commit_group(group, settings, manifest, store, embedder, cache, report, notify, crashed_before)
+                    group, group_chunks, target = [], 0, settings.ingest_group_chunks
+        except BaseException:
+            for *_, pending in ahead:  # a failed write: do not load the rest
+                pending.cancel()
+            raise
     if group:
         _commit_group(group, settings, manifest, store, embedder, cache, report, notify, crashed_before)
+
+
+PREFETCH_FILES = 32
+FIRST_GROUP_CHUNKS = 256
+WRITE_SLICE = 256  # chunks embedded, then handed to the writer thread, at a time
+
+
+def _load_and_chunk(item: _Planned, settings: Settings) -> tuple[list, list[Chunk]]:
+    blocks = load(item.path, settings.max_file_mb)
+    chunks = chunk_blocks(item.meta, blocks, settings.chunk_size, settings.chunk_overlap)
+    if not chunks:
+        raise LoadError("no text to index after cleaning")
+    return blocks, chunks
 
 
 def _embed_and_upsert(chunks: list[Chunk], store: ChromaStore, embedder: Embedder, cache: EmbeddingCache, step: int) -> None:
@@ -402,7 +432,7 @@ def _commit_group(group, settings, manifest, store, embedder, cache, report, not
     from its manifest record, which is exact unless the last run crashed: only then is the
     store scanned for them (a metadata scan per document costs ~10 ms at 100k chunks)."""
     all_chunks = [c for _, chunks, _ in group for c in chunks]
-    _embed_and_upsert(all_chunks, store, embedder, cache, settings.embed_batch_size * 4)
+    _embed_and_upsert(all_chunks, store, embedder, cache, WRITE_SLICE)
     done = []
     for item, chunks, pages in group:
         ids = [c.chunk_id for c in chunks]

@@ -135,8 +135,8 @@ def _run_and_kill(docs: Path, index: Path, manifest: Path, condition, timeout: f
     """Start `python -m ingest`, SIGKILL it as soon as ``condition(manifest)`` holds; True if it was killed."""
     proc = subprocess.Popen(
         df.ingest_cmd(docs, "--index-dir", index, "--embed-model", "hash", "--json"),
-        # small embedding batches: documents are committed a few at a time, so there is a middle to kill in
-        cwd=df.ROOT, env=df.cli_env(PA_EMBED_BATCH_SIZE="2"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        # small commit groups: documents are committed a few at a time, so there is a middle to kill in
+        cwd=df.ROOT, env=df.cli_env(PA_EMBED_BATCH_SIZE="2", PA_INGEST_GROUP_CHUNKS="8"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + timeout
     try:
