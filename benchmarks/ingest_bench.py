@@ -361,16 +361,27 @@ def run(workdir: Path, copies: int, repeat: int, limit: int | None, embedder, st
     hf_model.get_text_embedding_batch(texts[:8])
 
     embedder.embed(texts[:8])
-    samples: dict[str, list[dict[str, Any]]] = {"raw": [], "encoder": [], "ours": [], "llamaindex": []}
+    # The default encoder (int8 weights, ONNX Runtime): alone and in our pipeline, against the same rows.
+    from assistant.embedding import SentenceTransformerEmbedder
+
+    int8 = SentenceTransformerEmbedder(batch_size=base.embed_batch_size, int8=True, cache_dir=workdir / "models")
+    int8.embed(texts[:8])
+    samples: dict[str, list[dict[str, Any]]] = {k: [] for k in ("raw", "encoder", "ours", "llamaindex", "encoder_int8", "ours_int8")}
     last_ours = None
-    order = ["raw", "ours", "llamaindex", "encoder"]
+    order = ["raw", "ours", "llamaindex", "encoder", "encoder_int8", "ours_int8"]
     for r in range(repeat):
         # Rotate the order each round, so a burst of outside load does not always hit the same variant.
-        for variant in order[r % 4 :] + order[: r % 4]:
+        for variant in order[r % len(order) :] + order[: r % len(order)]:
             if variant == "raw":
                 samples["raw"].append(run_raw(st_model, texts, base.embed_batch_size))
             elif variant == "encoder":
                 samples["encoder"].append(run_encoder(embedder, texts))
+            elif variant == "encoder_int8":
+                samples["encoder_int8"].append(run_encoder(int8, texts))
+            elif variant == "ours_int8":
+                got = run_ours(folder, workdir / f"ours-int8-{r}", int8, settings_kwargs)
+                shutil.rmtree(got.pop("settings").index_dir, ignore_errors=True)
+                samples["ours_int8"].append(got)
             elif variant == "ours":
                 if last_ours is not None:
                     shutil.rmtree(last_ours.index_dir, ignore_errors=True)

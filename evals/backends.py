@@ -56,14 +56,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--index-dir", type=Path)
     p.add_argument("--out", type=Path, default=Path("evals/runs/backends"), help="one run folder per backend under here")
     p.add_argument("--write", type=Path, help="replace the table between the eval-backends markers in this file")
-    p.add_argument("--reuse", action="store_true", help="read the runs already in --out instead of running again")
+    p.add_argument(
+        "--reuse",
+        nargs="?",
+        const="*",
+        default="",
+        metavar="BACKENDS",
+        help="read the runs already in --out instead of running again (all, or the comma-separated backends given)",
+    )
     args = p.parse_args(argv)
     from evals.runner import RunOptions, run
 
     rows = []
     for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
         started = time.perf_counter()
-        if args.reuse:
+        if args.reuse == "*" or backend in args.reuse.split(","):
             data = json.loads((args.out / backend / "results.json").read_text(encoding="utf-8"))
             out, seconds = args.out / backend, float(data.get("seconds") or data.get("elapsed_s") or 0.0)
         else:
@@ -73,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((backend, data["summary"], seconds, str(out)))
     text = table(rows)
     command = f"python -m evals.backends {args.suite} --backends {args.backends}"
+    if args.reuse:
+        command += f" --reuse {args.reuse}" if args.reuse != "*" else " --reuse"
     block = f"{START}\nProduced by `{command}` on {time.strftime('%Y-%m-%d')}:\n\n{text}\n{END}"
     print(text)
     if args.write:

@@ -207,3 +207,27 @@ def test_csv_benchmark_over_pdfs_with_docs(tmp_path):
     assert by_id["row-2"]["retrieved"][0]["doc_id"] == "lighthouse.pdf"
     assert results["summary"]["metrics"]["fact_recall"]["value"] >= 2 / 3
     assert all(c["retrieved"][0]["page"] == 1 for c in results["cases"])
+
+
+def _fake_run(folder, pass_rate: float, seconds: float) -> None:
+    folder.mkdir(parents=True)
+    summary = {"metrics": {"pass_rate": {"value": pass_rate}, "fact_recall": {"value": 0.5}},
+               "latency_ms": {"total_ms": {"p50": 12.0, "p95": 34.0}}}
+    (folder / "results.json").write_text(json.dumps({"summary": summary, "seconds": seconds}), encoding="utf-8")
+
+
+def test_backend_table_reuses_runs_and_rewrites_only_its_block(tmp_path):
+    from evals import backends
+
+    runs = tmp_path / "runs"
+    _fake_run(runs / "extractive", 0.78, 3.0)
+    _fake_run(runs / "local", 0.64, 893.0)
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{backends.START}\nold table\n{backends.END}\noutro\n", encoding="utf-8")
+    code = backends.main(["suite.yaml", "--backends", "extractive,local", "--out", str(runs),
+                          "--reuse", "extractive,local", "--write", str(readme)])
+    text = readme.read_text(encoding="utf-8")
+    assert code == 0 and text.startswith("intro\n") and text.endswith("outro\n") and "old table" not in text
+    assert "--reuse extractive,local" in text  # the command line says the rows were read back
+    assert "| extractive | 0.78 | 0.50 |" in text and "| local | 0.64 | 0.50 |" in text
+    assert "| 12 / 34 | 3 s |" in text and "| 893 s |" in text
