@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 
 def _read(path: Path) -> dict:
@@ -101,21 +104,26 @@ class OnnxEncoder:
 
 def load_encoder(folder: Path, cache_dir: Path | None, int8: bool, threads: int = 0) -> OnnxEncoder:
     """The ONNX encoder for ``folder``: exported into ``cache_dir`` on first use (a temporary folder
-    when there is none or it cannot be written), read from there afterwards."""
+    when there is none or it cannot be written), read from there afterwards. A file there that ONNX
+    Runtime cannot load (damaged on disk) is exported again."""
     import tempfile
+
+    def export_onnx(folder: Path, dest: Path, int8: bool) -> Path:
+        from assistant.bert_torch import export_onnx as export  # torch: only when exporting
+
+        return export(folder, dest, int8)
 
     if cache_dir is not None:
         target = onnx_path(folder, cache_dir, int8)
-        if not target.is_file():
-            from assistant.bert_torch import export_onnx
-
-            try:
-                export_onnx(folder, target, int8)
-            except OSError:  # a read-only index folder: export for this process only
-                cache_dir = None
-        if cache_dir is not None:
+        try:
+            if target.is_file():
+                try:
+                    return OnnxEncoder(folder, target, threads)
+                except Exception as exc:  # onnxruntime raises its own Fail / InvalidProtobuf types
+                    log.warning("the encoder file %s cannot be loaded (%s): exporting it again", target, exc)
+            export_onnx(folder, target, int8)
             return OnnxEncoder(folder, target, threads)
-    from assistant.bert_torch import export_onnx
-
+        except OSError:  # a read-only index folder: export for this process only
+            pass
     scratch = Path(tempfile.mkdtemp(prefix="pa-onnx-"))
     return OnnxEncoder(folder, export_onnx(folder, onnx_path(folder, scratch, int8), int8), threads)

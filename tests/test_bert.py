@@ -126,3 +126,11 @@ def test_weights_that_do_not_fit_are_refused(tmp_path):
     (folder / "config.json").write_text(json.dumps(config | {"num_hidden_layers": 7}))
     with pytest.raises(ValueError, match="weights do not fit"):
         bert.load_encoder(folder, tmp_path / "cache", int8=False)
+
+
+def test_a_damaged_export_is_made_again(tmp_path, caplog):
+    target = bert.onnx_path(packaged_model_path(), tmp_path, int8=False)
+    target.write_bytes(b"not an onnx file")
+    enc = bert.load_encoder(packaged_model_path(), tmp_path, int8=False)
+    assert enc.encode(["a question"]).shape == (1, 384)
+    assert target.stat().st_size > 1_000_000 and "exporting it again" in caplog.text
