@@ -137,7 +137,7 @@ class Settings(BaseSettings):
     def index_settings_hash(self) -> str:
         """Hash of everything that decides the vectors; it names the collection."""
         blob = json.dumps(
-            {"model": self.embed_model, "size": self.chunk_size, "overlap": self.chunk_overlap, "v": 2}
+            {"model": self.embed_model, "size": self.chunk_size, "overlap": self.chunk_overlap, "v": 3}
             | ({"int8": True} if self.embed_int8 else {}),
             sort_keys=True,
         )
