@@ -162,13 +162,19 @@ class ChromaServer:
         return vm_hwm_mib(self.proc.pid) if self.proc else None
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
+
+
+def stop_process(proc: subprocess.Popen | None, grace: float = 15) -> None:
+    """SIGTERM a child process, SIGKILL it if it has not exited after ``grace`` seconds; reap it."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def run_child(module: str, args: list[str], timeout: float) -> tuple[dict[str, Any], float]:

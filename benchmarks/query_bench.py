@@ -40,6 +40,7 @@ from benchmarks.common import (
     percentiles,
     ru_maxrss_mib,
     run_child,
+    stop_process,
 )
 
 ROLE = "public"
@@ -319,12 +320,7 @@ def app_startup(root: Path) -> dict[str, Any]:
             time.sleep(0.1)
         return {**out, "error": "GET /api/health did not say ready within 300 s"}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 # --------------------------------------------------------------------------- child process

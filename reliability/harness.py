@@ -20,15 +20,16 @@ from typing import Any
 
 import httpx
 
-from benchmarks.common import free_port  # noqa: E402,F401  (one copy, shared)
+from benchmarks.common import free_port, stop_process  # noqa: E402,F401  (one copy, shared)
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """The environment of a child process: offline, no PA_* settings leaking in from outside."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PA_")}
+    """The environment of a child process: offline, no PA_* settings leaking in from outside (except
+    PA_MODEL_CACHE_DIR, where models exported from packaged ones are kept: a cache, not a behaviour)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PA_") or k == "PA_MODEL_CACHE_DIR"}
     env.update({"PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
                 "ANONYMIZED_TELEMETRY": "False", "GRADIO_ANALYTICS_ENABLED": "False", "PA_AUDIT_LOG": ""})
     env.update(extra)
@@ -107,13 +108,7 @@ class AppProcess:
         self._close()
 
     def stop(self) -> None:
-        if self.alive():
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, grace=20)
         self._close()
 
     def _close(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sys
 import tempfile
 from pathlib import Path
 
@@ -12,6 +13,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
+if str(ROOT) not in sys.path:  # benchmarks/ and reliability/ are imported from the checkout, not installed
+    sys.path.insert(0, str(ROOT))
 
 from assistant.runtime import prepare_offline  # noqa: E402
 from benchmarks.common import ChromaServer, free_port, wait_for_port  # noqa: E402,F401  (one copy, shared)

@@ -12,18 +12,13 @@ import http.client
 import inspect
 import json
 import shutil
-import sys
 from pathlib import Path
 from urllib.parse import quote, unquote
 
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from reliability.harness import (  # noqa: E402
+from reliability.harness import (
     CORPUS,
     AppProcess,
     GradioSession,

@@ -7,12 +7,6 @@ the module. The staff-only note must stay out of a partner's reach whatever the 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -20,6 +14,7 @@ import pytest
 
 from assistant.feedback import FeedbackStore
 from assistant.users import add_user
+from reliability.harness import AppProcess, copy_index
 
 pytestmark = pytest.mark.slow
 
@@ -27,52 +22,6 @@ ROOT = Path(__file__).resolve().parent.parent
 STAFF_DOC = "internal/staff-note-nominations.md"
 STAFF_MARK = "STAFF-ONLY-NOTE-01"
 PASSWORDS = {"pat": ("partner", "partner-pass-1"), "sam": ("staff", "staff-pass-1"), "ada": ("admin", "admin-pass-1")}
-
-
-class AppServer:
-    """`python app.py` on a free port over a private copy of the index; stopped by ``stop``."""
-
-    def __init__(self, workdir: Path, index_dir: Path, users_file: Path | None = None, corpus_dir: Path | None = None) -> None:
-        self.workdir = workdir
-        self.index_dir = workdir / "index"
-        shutil.copytree(index_dir, self.index_dir)
-        self.feedback_db = workdir / "feedback.sqlite"
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        cmd = [sys.executable, str(ROOT / "app.py"), "--port", str(self.port), "--index-dir", str(self.index_dir),
-               "--feedback-db", str(self.feedback_db)]
-        if users_file:
-            cmd += ["--users-file", str(users_file)]
-        if corpus_dir:
-            cmd += ["--corpus-dir", str(corpus_dir)]
-        self.log = open(workdir / "app.log", "w")
-        env = {**os.environ, "PA_AUDIT_LOG": "", "GRADIO_ANALYTICS_ENABLED": "False"}
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-
-    def wait_ready(self, timeout: float = 120) -> None:
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"app exited with {self.proc.returncode}: {(self.workdir / 'app.log').read_text()[-3000:]}")
-            try:
-                if httpx.get(self.url + "/api/health", timeout=2).json().get("ready"):
-                    return
-            except (httpx.HTTPError, ValueError):
-                pass
-            time.sleep(0.3)
-        raise TimeoutError((self.workdir / "app.log").read_text()[-3000:])
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
 
 
 def make_users(path: Path) -> Path:
@@ -88,8 +37,10 @@ def servers(real_index, tmp_path_factory):
     (base / "users").mkdir()
     (base / "public").mkdir()
     users = make_users(base / "users.yaml")
-    with_users = AppServer(base / "users", real_index.index_dir, users)
-    public = AppServer(base / "public", real_index.index_dir)
+    with_users = AppProcess(base / "users", copy_index(real_index.index_dir, base / "users" / "index"), users_file=users)
+    public = AppProcess(base / "public", copy_index(real_index.index_dir, base / "public" / "index"))
+    with_users.start()
+    public.start()
     try:
         with_users.wait_ready()
         public.wait_ready()
@@ -286,7 +237,7 @@ def test_feedback_is_stored(server, partner):
             "citations": [{"n": 1, "doc_id": "overview.md", "page": None}]}
     r = httpx.post(server.url + "/api/feedback", json=body, headers=partner)
     assert r.status_code == 200
-    row = FeedbackStore(server.feedback_db).get(r.json()["id"])
+    row = FeedbackStore(server.workdir / "feedback.sqlite").get(r.json()["id"])
     assert row["rating"] == -1 and row["comment"] == "too short" and row["role"] == "partner" and row["user"] == "pat"
     assert row["citations"] == body["citations"] and row["settings_hash"]
     assert httpx.post(server.url + "/api/feedback", json={**body, "rating": 5}, headers=partner).status_code == 422

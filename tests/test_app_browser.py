@@ -6,20 +6,15 @@ each user signs in through the login form in a fresh browser context.
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 
-import httpx
 import pytest
 
 from assistant.users import add_user
+from reliability.harness import AppProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -44,35 +39,12 @@ def app_server(real_index, tmp_path_factory):
     shutil.copytree(ROOT / "corpus", base / "corpus")  # uploads go to this copy, never to the repository
     for name, (role, password) in USERS.items():
         add_user(base / "users.yaml", name, role, password)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    cmd = [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--index-dir", str(base / "index"),
-           "--corpus-dir", str(base / "corpus"), "--users-file", str(base / "users.yaml"),
-           "--feedback-db", str(base / "feedback.sqlite")]
-    log = open(base / "app.log", "w")
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, "PA_AUDIT_LOG": "", "GRADIO_ANALYTICS_ENABLED": "False"})
-    url = f"http://127.0.0.1:{port}"
+    app = AppProcess(base, base / "index", users_file=base / "users.yaml", corpus_dir=base / "corpus").start()
     try:
-        deadline = time.time() + 120
-        while True:
-            assert proc.poll() is None, (base / "app.log").read_text()[-3000:]
-            try:
-                if httpx.get(url + "/api/health", timeout=2).json().get("ready"):
-                    break
-            except (httpx.HTTPError, ValueError):
-                pass
-            assert time.time() < deadline, "the app did not become ready"
-            time.sleep(0.3)
-        yield {"url": url, "feedback_db": base / "feedback.sqlite", "base": base}
+        app.wait_ready(120)
+        yield {"url": app.url, "feedback_db": base / "feedback.sqlite", "base": base}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        app.stop()
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ import io
 import random
 import re
 import shutil
-import sys
 import time
 import zipfile
 from pathlib import Path
@@ -21,12 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from reliability import fuzz  # noqa: E402
-from reliability.harness import (  # noqa: E402
+from reliability import fuzz
+from reliability.harness import (
     CORPUS,
     AppProcess,
     GradioSession,

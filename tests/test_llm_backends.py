@@ -10,10 +10,10 @@ import subprocess
 import sys
 
 import pytest
-from conftest import free_port, wait_for_port
 
 from assistant.backends.local import default_model_path
 from assistant.service import Assistant
+from benchmarks.common import free_port, stop_process, wait_for_port
 
 pytestmark = pytest.mark.slow
 
@@ -37,8 +37,7 @@ def model_server(gguf, tmp_path_factory):
         wait_for_port(port, timeout=120, proc=proc)
         yield f"http://127.0.0.1:{port}/v1"
     finally:
-        proc.terminate()
-        proc.wait(20)
+        stop_process(proc, grace=20)
 
 
 def _check_verified(answer, assistant):

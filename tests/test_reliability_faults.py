@@ -18,11 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from reliability.harness import (  # noqa: E402
+from reliability.harness import (
     CORPUS,
     AppProcess,
     GradioSession,
@@ -35,6 +31,7 @@ from reliability.harness import (  # noqa: E402
     unexpected_errors,
 )
 
+ROOT = Path(__file__).resolve().parent.parent
 HASH = {"PA_EMBED_MODEL": "hash"}
 ADMIN = ("ada", "admin-pass-1")
 
