@@ -124,8 +124,10 @@ class SentenceTransformerEmbedder:
                     from assistant import bert
 
                     if bert.supports(path):  # the packaged model: ONNX Runtime, no torch at run time
-                        self._model = bert.load_encoder(path, self.cache_dir, self.int8, self.threads)
-                        self.dim = self._model.dim
+                        encoder = bert.load_encoder(path, self.cache_dir, self.int8, self.threads)
+                        self.dim = encoder.dim
+                        self._encode = lambda texts: encoder.encode(texts, batch_size=self.batch_size)
+                        self._model = encoder
                         return self._model
                     import torch
                     from sentence_transformers import SentenceTransformer
@@ -141,29 +143,21 @@ class SentenceTransformerEmbedder:
                             warnings.simplefilter("ignore")  # torch.ao.quantization announces its future move
                             model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
                     self.dim = int(model.get_embedding_dimension())
+                    self._encode = lambda texts: model.encode(
+                        texts,
+                        batch_size=self.batch_size,
+                        normalize_embeddings=True,
+                        convert_to_numpy=True,
+                        show_progress_bar=False,
+                    )
                     self._model = model
         return self._model
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        model = self._load()
-        if isinstance(model, _fast_encoder_type()):
-            return model.encode(texts, batch_size=self.batch_size)
-        vectors = model.encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(vectors, dtype=np.float32)
-
-
-def _fast_encoder_type():
-    from assistant.bert import OnnxEncoder
-
-    return OnnxEncoder
+        self._load()
+        return np.asarray(self._encode(texts), dtype=np.float32)
 
 
 class EmbeddingCache:
