@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.settings import ONNX_EXPORT_VERSION
+
 log = logging.getLogger(__name__)
 
 
@@ -53,7 +55,7 @@ def supports(folder: Path) -> bool:
     )
 
 
-EXPORT_VERSION = 2  # bump when the exported graph changes: old files are then ignored
+EXPORT_VERSION = ONNX_EXPORT_VERSION  # old files are ignored after a bump
 
 
 def onnx_path(folder: Path, cache_dir: Path, int8: bool) -> Path:

@@ -22,7 +22,7 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.settings import PACKAGED_MODEL
+from assistant.settings import ONNX_EXPORT_VERSION, PACKAGED_MODEL
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +91,9 @@ class SentenceTransformerEmbedder:
         int8: bool = False,
         cache_dir: Path | None = None,
     ) -> None:
-        # int8 vectors from ONNX Runtime and from torch differ a little: their cache entries must not mix
-        self.name = (f"{model}+int8-onnx" if self._onnx_capable(model) else f"{model}+int8") if int8 else model
+        # int8 vectors from ONNX Runtime and from torch differ a little, and from one export of the ONNX
+        # graph to the next: their cache entries must not mix (fp32 ones agree to ~1e-6 and share theirs)
+        self.name = (f"{model}+int8-onnx-v{ONNX_EXPORT_VERSION}" if self._onnx_capable(model) else f"{model}+int8") if int8 else model
         self.model = model
         self.cache_dir = cache_dir
         self.int8 = int8

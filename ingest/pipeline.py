@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -334,50 +335,88 @@ def _write_documents(
 ) -> None:
     """Load and chunk files in groups, embed each group, commit document by document.
 
-    A loader thread reads and chunks the next files, at most ``PREFETCH_FILES`` ahead, while the
-    encoder works on the current group (ONNX Runtime and the Rust tokenizer run outside the GIL,
-    so the loader's Python work overlaps them). Groups are ``ingest_group_chunks`` chunks (one
-    manifest save each; the encoder's length sort works across a group, so larger groups pad less)
-    except the first, at most ``FIRST_GROUP_CHUNKS``, so that encoding starts early."""
+    A loader thread (:class:`_Prefetcher`) reads and chunks the files in order, up to
+    ``PREFETCH_CHUNKS`` chunks ahead, while the encoder works on the current group (ONNX Runtime and
+    the Rust tokenizer run outside the GIL, so the loader's Python work overlaps them): by the time
+    a group is written, most of the next one is loaded. Groups are ``ingest_group_chunks`` chunks
+    (one manifest save each; the encoder's length sort works across a group, so larger groups pad
+    less) except the first, at most ``FIRST_GROUP_CHUNKS``, so that encoding starts early."""
     group: list[tuple[_Planned, list[Chunk], int]] = []
     group_chunks = 0
     target = min(FIRST_GROUP_CHUNKS, settings.ingest_group_chunks)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="loader") as loader:
-        ahead: deque = deque()
-        upcoming = iter(enumerate(todo))
-
-        def refill() -> None:
-            while len(ahead) < PREFETCH_FILES and (nxt := next(upcoming, None)) is not None:
-                ahead.append((*nxt, loader.submit(_load_and_chunk, nxt[1], settings)))
-
-        refill()
-        try:
-            while ahead:
-                index, item, loaded = ahead.popleft()
-                refill()
-                notify("file", {"path": str(item.path), "index": index, "total": len(todo)})
-                try:
-                    blocks, chunks = loaded.result()
-                except LoadError as exc:
-                    kept = " (the previously indexed version is kept)" if item.action == "update" else ""
-                    report.files.append(FileResult(str(item.path), item.doc_id, "failed", f"{exc}{kept}"))
-                    notify("failed", {"path": str(item.path), "reason": str(exc)})
-                    continue
-                pages = max((b.page or 0) for b in blocks) or 1
-                group.append((item, chunks, pages))
-                group_chunks += len(chunks)
-                if group_chunks >= target:
-                    _commit_group(group, settings, manifest, store, embedder, cache, report, notify, crashed_before)
-                    group, group_chunks, target = [], 0, settings.ingest_group_chunks
-        except BaseException:
-            for *_, pending in ahead:  # a failed write: do not load the rest
-                pending.cancel()
-            raise
+    with _Prefetcher(todo, settings, max(PREFETCH_CHUNKS, 2 * settings.ingest_group_chunks)) as loaded:
+        for index, item, result in loaded:
+            notify("file", {"path": str(item.path), "index": index, "total": len(todo)})
+            if isinstance(result, LoadError):
+                kept = " (the previously indexed version is kept)" if item.action == "update" else ""
+                report.files.append(FileResult(str(item.path), item.doc_id, "failed", f"{result}{kept}"))
+                notify("failed", {"path": str(item.path), "reason": str(result)})
+                continue
+            blocks, chunks = result
+            pages = max((b.page or 0) for b in blocks) or 1
+            group.append((item, chunks, pages))
+            group_chunks += len(chunks)
+            if group_chunks >= target:
+                _commit_group(group, settings, manifest, store, embedder, cache, report, notify, crashed_before)
+                group, group_chunks, target = [], 0, settings.ingest_group_chunks
     if group:
         _commit_group(group, settings, manifest, store, embedder, cache, report, notify, crashed_before)
 
 
-PREFETCH_FILES = 32
+class _Prefetcher:
+    """Loads and chunks ``todo`` in a thread of its own, in order, holding at most ``budget`` chunks
+    (and always at least one file) that the consumer has not taken yet. Iterating yields
+    ``(index, item, (blocks, chunks) or LoadError)``; any other error of a loader is raised in the
+    consumer. Leaving the ``with`` block stops the thread (a failed write loads nothing more)."""
+
+    def __init__(self, todo: list[_Planned], settings: Settings, budget: int) -> None:
+        self._todo, self._settings, self._budget = todo, settings, budget
+        self._ready: deque = deque()
+        self._held = 0
+        self._stopped = False
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="loader", daemon=True)
+
+    def __enter__(self) -> _Prefetcher:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+        self._thread.join()
+
+    def _run(self) -> None:
+        for index, item in enumerate(self._todo):
+            with self._cond:
+                while self._held >= self._budget and self._ready and not self._stopped:
+                    self._cond.wait()
+                if self._stopped:
+                    return
+            try:
+                result: Any = _load_and_chunk(item, self._settings)
+            except BaseException as exc:  # handed to the consumer, which decides
+                result = exc
+            with self._cond:
+                self._ready.append((index, item, result))
+                self._held += len(result[1]) if isinstance(result, tuple) else 0
+                self._cond.notify_all()
+
+    def __iter__(self) -> Iterator[tuple[int, _Planned, Any]]:
+        for _ in range(len(self._todo)):
+            with self._cond:
+                while not self._ready:
+                    self._cond.wait()
+                index, item, result = self._ready.popleft()
+                self._held -= len(result[1]) if isinstance(result, tuple) else 0
+                self._cond.notify_all()
+            if isinstance(result, BaseException) and not isinstance(result, LoadError):
+                raise result
+            yield index, item, result
+
+
+PREFETCH_CHUNKS = 2048  # loaded ahead of the encoder at most (at least two groups)
 FIRST_GROUP_CHUNKS = 256
 WRITE_SLICE = 256  # chunks embedded, then handed to the writer thread, at a time
 

@@ -39,7 +39,7 @@ def test_the_packaged_model_takes_the_onnx_path(models):
     embedder = SentenceTransformerEmbedder(cache_dir=models)
     assert isinstance(embedder._load(), bert.OnnxEncoder)
     assert embedder.dim == 384 and embedder.name == "all-MiniLM-L6-v2"
-    assert SentenceTransformerEmbedder(int8=True).name == "all-MiniLM-L6-v2+int8-onnx"  # its own cache entries
+    assert SentenceTransformerEmbedder(int8=True).name == f"all-MiniLM-L6-v2+int8-onnx-v{bert.EXPORT_VERSION}"  # its own cache entries
 
 
 def test_same_vectors_as_sentence_transformers(st_model, models):
