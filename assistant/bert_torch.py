@@ -148,6 +148,9 @@ def export_onnx(folder: Path, dest: Path, int8: bool) -> Path:
                     str(out),
                     str(quantised),
                     weight_type=QuantType.QInt8,
+                    # a scale per output channel rather than per matrix: as fast here, and vectors far closer
+                    # to fp32 (mean cosine 0.994 against 0.956 on the sample corpus's chunks)
+                    per_channel=True,
                     # fused ops are outside ONNX's shape inference: their outputs are float32
                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
                 )

@@ -24,7 +24,7 @@ ACCESS_RANK: dict[str, int] = {"public": 0, "partner": 1, "staff": 2, "admin": 2
 
 # Version of the ONNX export of the packaged encoder (assistant.bert): bump when the exported graph
 # changes; old exports are then ignored, and int8 vectors (which differ between exports) re-embedded.
-ONNX_EXPORT_VERSION = 2
+ONNX_EXPORT_VERSION = 3
 PACKAGED_MODEL = "all-MiniLM-L6-v2"
 
 
@@ -140,7 +140,7 @@ class Settings(BaseSettings):
     def index_settings_hash(self) -> str:
         """Hash of everything that decides the vectors; it names the collection."""
         blob = json.dumps(
-            {"model": self.embed_model, "size": self.chunk_size, "overlap": self.chunk_overlap, "v": 3}
+            {"model": self.embed_model, "size": self.chunk_size, "overlap": self.chunk_overlap, "v": 4}
             | ({"int8": ONNX_EXPORT_VERSION} if self.embed_int8 else {}),  # int8 vectors change with the export
             sort_keys=True,
         )

@@ -5,6 +5,13 @@ models can never mix. Each access level has a collection of its own and a reader
 query only touches the ones they may read; optional filters become a Chroma
 ``where`` clause. Both are enforced inside the store query, never by filtering
 results afterwards.
+
+A chunk's text and its display fields (title, page, section, ...) are stored as one JSON string in
+the metadata field ``chunk``, next to the fields queries filter on; Chroma's own ``documents`` are
+left empty. Chroma puts every document into a trigram full-text index and every metadata field into
+an index of its own, work that nothing here reads: packed this way a write costs about 40% less
+(measured in benchmarks/). :meth:`ChromaStore.get`, :meth:`~ChromaStore.query` and
+:meth:`~ChromaStore.iter_all` unpack it, so callers see text and metadata as written.
 """
 
 from __future__ import annotations
@@ -60,6 +67,31 @@ def build_where(filters: Filters | None = None) -> dict[str, Any] | None:
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+# Fields a chunk keeps as Chroma metadata of their own: the ones a query or a scan filters on, and the
+# keyword index is rebuilt from. The rest of what a chunk carries, its text included, is PAYLOAD_KEY.
+FILTER_KEYS = ("doc_id", "access_rank", "doc_type", "programme", "region", "countries", "years")
+PAYLOAD_KEY = "chunk"
+
+
+def pack(text: str, meta: dict[str, Any]) -> dict[str, Any]:
+    """The Chroma metadata of one chunk: its filter fields, and everything else in one JSON string."""
+    out = {k: meta[k] for k in FILTER_KEYS if k in meta}
+    out[PAYLOAD_KEY] = orjson.dumps({"text": text} | {k: v for k, v in meta.items() if k not in FILTER_KEYS}).decode()
+    return out
+
+
+def unpack(stored: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
+    """(text, metadata) of one stored chunk: the inverse of :func:`pack`."""
+    if not stored:
+        return "", {}
+    meta = {k: v for k, v in stored.items() if k != PAYLOAD_KEY}
+    payload = stored.get(PAYLOAD_KEY)
+    if payload is None:
+        return "", meta
+    rest = orjson.loads(payload)
+    return rest.pop("text", ""), meta | rest
 
 
 def scope_for(role: str, filters: Filters | None = None) -> Scope:
@@ -192,8 +224,7 @@ class ChromaStore:
                     lambda rank=rank, part=part: self.partition(rank).upsert(
                         ids=[ids[i] for i in part],
                         embeddings=vectors[part],
-                        documents=[documents[i] for i in part],
-                        metadatas=[metadatas[i] for i in part],
+                        metadatas=[pack(documents[i], metadatas[i]) for i in part],
                     )
                 )
 
@@ -215,21 +246,22 @@ class ChromaStore:
     def iter_all(
         self, page: int = 5000, include: tuple[str, ...] = ("documents", "metadatas"), ranks: list[int] | None = None
     ) -> Iterator[tuple]:
-        """Every stored chunk as (id, document, metadata), partition by partition, page by page."""
+        """Every stored chunk as (id, text, metadata), partition by partition, page by page; with an
+        empty ``include``, ids only (text and metadata None)."""
+        wanted = ["metadatas"] if include else []  # text and metadata both live in the metadata
         for rank in self.ranks() if ranks is None else ranks:
             offset = 0
             while True:
                 got = self._call(
-                    lambda rank=rank, offset=offset: self.partition(rank).get(
-                        limit=page, offset=offset, include=list(include)
-                    )
+                    lambda rank=rank, offset=offset: self.partition(rank).get(limit=page, offset=offset, include=wanted)
                 )
                 ids = got["ids"]
                 if not ids:
                     break
-                docs = got.get("documents") or [None] * len(ids)
-                metas = got.get("metadatas") or [None] * len(ids)
-                yield from zip(ids, docs, metas)
+                if include:
+                    yield from ((cid, *unpack(stored)) for cid, stored in zip(ids, got["metadatas"]))
+                else:
+                    yield from ((cid, None, None) for cid in ids)
                 offset += len(ids)
 
     def query(
@@ -241,7 +273,7 @@ class ChromaStore:
         the text is then None and the metadata just ``{"access_rank": r}``, the partition it came from.
         """
         query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
-        include = ["documents", "metadatas", "distances"] if with_text else ["distances"]
+        include = ["metadatas", "distances"] if with_text else ["distances"]
         hits: list[tuple[str, float, str | None, dict]] = []
         for rank in self.ranks(scope.max_rank):
             got = self._call(
@@ -250,9 +282,11 @@ class ChromaStore:
                 )
             )
             ids, dists = got["ids"][0], got["distances"][0]
-            docs = got["documents"][0] if with_text else [None] * len(ids)
-            metas = got["metadatas"][0] if with_text else [{"access_rank": rank} for _ in ids]
-            hits += [(cid, 1.0 - float(dist), doc, meta) for cid, dist, doc, meta in zip(ids, dists, docs, metas)]
+            if with_text:
+                stored = [unpack(m) for m in got["metadatas"][0]]
+            else:
+                stored = [(None, {"access_rank": rank}) for _ in ids]
+            hits += [(cid, 1.0 - float(dist), doc, meta) for cid, dist, (doc, meta) in zip(ids, dists, stored)]
         hits.sort(key=lambda h: (-h[1], h[0]))
         return hits[:n]
 
@@ -269,10 +303,10 @@ class ChromaStore:
                 continue
             got = self._call(
                 lambda rank=rank: self.partition(rank).get(
-                    ids=ids, where=None if scope is None else scope.where, include=["documents", "metadatas"]
+                    ids=ids, where=None if scope is None else scope.where, include=["metadatas"]
                 )
             )
-            out.update({cid: (doc, meta) for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"])})
+            out.update({cid: unpack(stored) for cid, stored in zip(got["ids"], got["metadatas"])})
         return out
 
 

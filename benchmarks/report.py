@@ -74,8 +74,9 @@ def query_ratios(mode: dict[str, Any]) -> dict[str, float | None]:
         "search_p95_x": _div(search["p95_ms"], base_search["p95_ms"]) if search and base_search else None,
         "retrieve_p50_x": _div(mode["retrieve"]["p50_ms"], base["p50_ms"]),
         "retrieve_p95_x": _div(mode["retrieve"]["p95_ms"], base["p95_ms"]),
-        "ask_p50_x": _div(mode["ask"]["p50_ms"], base["p50_ms"]),
-        "ask_p95_x": _div(mode["ask"]["p95_ms"], base["p95_ms"]),
+        # the plain retriever has no answer step: an answer is compared with our own retrieval
+        "ask_over_retrieve_p50_x": _div(mode["ask"]["p50_ms"], mode["retrieve"]["p50_ms"]),
+        "ask_over_retrieve_p95_x": _div(mode["ask"]["p95_ms"], mode["retrieve"]["p95_ms"]),
     }
 
 
@@ -270,7 +271,9 @@ def render(results: dict[str, Any]) -> str:
             "query vector already computed (ours: our retriever's query-vector cache; baseline: a `QueryBundle` "
             "with the embedding), so the shared encoder, the most load-sensitive part, is out of the comparison. "
             "Ratios: ours ÷ plain llama-index retriever "
-            "(`index.as_retriever(similarity_top_k=6)`) over the same chunks and vectors in its own Chroma folder/server.",
+            "(`index.as_retriever(similarity_top_k=6)`) over the same chunks and vectors in its own Chroma folder/server; "
+            "the plain retriever has no answer step, so the `ask` rows compare a full answer with our own `retrieve` "
+            "(baseline columns: our `retrieve`).",
             "",
             "| chunks | Chroma | what | n | p50 ms | p95 ms | baseline p50 ms | baseline p95 ms | p50 ratio | p95 ratio | vectors |",
             "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
@@ -293,8 +296,9 @@ def render(results: dict[str, Any]) -> str:
                     )
                 lines.append(
                     f"| {int(size):,} | {mode} | ours `ask` (extractive, {mm['ask']['declined']} declined) | {mm['ask']['n']} | "
-                    f"{_ms(mm['ask']['p50_ms'])} | {_ms(mm['ask']['p95_ms'])} | {_ms(b['p50_ms'])} | {_ms(b['p95_ms'])} | "
-                    f"{fmt_x(qr['ask_p50_x'])} | {fmt_x(qr['ask_p95_x'])} | fake (stored) |"
+                    f"{_ms(mm['ask']['p50_ms'])} | {_ms(mm['ask']['p95_ms'])} | {_ms(mm['retrieve']['p50_ms'])} (ours) | "
+                    f"{_ms(mm['retrieve']['p95_ms'])} (ours) | {fmt_x(qr['ask_over_retrieve_p50_x'])} | "
+                    f"{fmt_x(qr['ask_over_retrieve_p95_x'])} | fake (stored) |"
                 )
         lines.append("")
         lines.append(

@@ -62,7 +62,7 @@ def test_int8_stays_close_to_fp32(models, st_model):
     ours = bert.load_encoder(packaged_model_path(), models, int8=True).encode(TEXTS)
     fp32 = st_model.encode(TEXTS, normalize_embeddings=True, convert_to_numpy=True)
     cosines = (ours * fp32).sum(axis=1)
-    assert cosines.mean() > 0.93 and cosines.min() > 0.8
+    assert cosines.mean() > 0.98 and cosines.min() > 0.95  # per-channel weight scales
     # and it is a different model file from the fp32 one
     assert len({p.name for p in models.glob("*.onnx")}) == 2
 

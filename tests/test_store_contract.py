@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from assistant.embedding import HashEmbedder
-from assistant.store import ChromaStore, StoreUnavailableError, scope_for
+from assistant.store import FILTER_KEYS, PAYLOAD_KEY, ChromaStore, StoreUnavailableError, scope_for
 from assistant.types import Block, DocMeta, Filters
 from ingest.chunking import chunk_blocks, embedding_text
 from ingest.pipeline import sync
@@ -118,6 +118,17 @@ class TestStoreContract:
         store.delete_ids(["never-existed#p0-0"])  # deleting an unknown id is not an error
         store.delete_ids([])
         assert store.count() == len(CHUNKS) - 2
+
+    def test_text_and_display_fields_round_trip_through_one_packed_field(self, settings):
+        store = _filled(settings)
+        chunk = next(c for c in CHUNKS if c.doc_id == "partner-vietnam.md")
+        text, meta = store.get([chunk.chunk_id])[chunk.chunk_id]
+        assert text == chunk.text and meta == chunk.store_metadata()  # every field back, lists and all
+        raw = store.partition(1).get(ids=[chunk.chunk_id], include=["metadatas", "documents"])
+        stored = raw["metadatas"][0]
+        assert set(stored) == {k for k in FILTER_KEYS if k in meta} | {PAYLOAD_KEY}  # title, page, ... packed
+        assert raw["documents"][0] is None  # no full-text indexing of what nothing searches
+        assert stored["countries"] == ["Viet Nam", "Nepal"]  # filter fields stay queryable
 
     def test_upsert_replaces_and_never_duplicates(self, settings):
         store = _filled(settings)
