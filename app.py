@@ -17,14 +17,18 @@ log = logging.getLogger("app")
 
 def create_app(settings, *, warm_up: bool = True):
     """The FastAPI app with the API routes and the Gradio UI mounted at ``/``."""
+    from assistant.api import AppContext, LoginRedirect, build_router, validation_error
+
+    ctx = AppContext(settings)
+    if warm_up:  # the index and model load while gradio is imported and the UI built (~2 s)
+        ctx.warm_up_in_background()
+
     import gradio as gr
     from fastapi import FastAPI
     from fastapi.exceptions import RequestValidationError
 
-    from assistant.api import AppContext, LoginRedirect, build_router, validation_error
     from assistant.ui import CSS, build_ui, theme
 
-    ctx = AppContext(settings)
     app = FastAPI(
         title="Programme documents assistant",
         description="Cited answers over the programme documents. With a users file configured, "
@@ -47,8 +51,6 @@ def create_app(settings, *, warm_up: bool = True):
         ssr_mode=False, css=CSS, theme=theme(), footer_links=[],
         server_name=settings.host, server_port=settings.port,
     )
-    if warm_up:
-        ctx.warm_up_in_background()
     return app
 
 

@@ -178,12 +178,28 @@ class KeywordIndex:
         tokens = tokenize(query)
         if not tokens:
             return []
-        scores = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
-        scores = np.where(self.mask(role, filters), scores, -np.inf)
-        n = min(n, len(scores))
-        top = np.argpartition(-scores, n - 1)[:n]
-        top = top[np.argsort(-scores[top])]
-        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+        scores = self._scores(tokens) * self.mask(role, filters)  # what the reader may not see scores 0
+        if len(scores) > n:
+            hits = np.argpartition(scores, len(scores) - n)[-n:]
+        else:
+            hits = np.arange(len(scores))
+        hits = hits[np.argsort(-scores[hits], kind="stable")]
+        return [(self.ids[i], float(scores[i])) for i in hits if scores[i] > 0]
+
+    def _scores(self, tokens: list[str]) -> np.ndarray:
+        """BM25 score of every chunk: the query terms' precomputed postings summed with one
+        ``bincount`` (bm25s's own ``get_scores`` adds term by term with ``np.add.at``, ~3x slower)."""
+        bm25 = self._bm25
+        if getattr(bm25, "nonoccurrence_array", None) is not None:  # BM25L/BM25+: not the variant built here
+            return np.asarray(bm25.get_scores(tokens), dtype=np.float32)
+        sc = bm25.scores
+        indptr, indices, data = sc["indptr"], sc["indices"], sc["data"]
+        spans = [(indptr[t], indptr[t + 1]) for t in bm25.get_tokens_ids(tokens)]  # a repeated term counts twice
+        if not spans:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        rows = np.concatenate([indices[a:b] for a, b in spans])
+        weights = np.concatenate([data[a:b] for a, b in spans])
+        return np.bincount(rows, weights=weights, minlength=len(self.ids)).astype(np.float32)
 
     def rank_of(self, chunk_id: str) -> int | None:
         """The access rank of a chunk (None if the index does not hold it)."""

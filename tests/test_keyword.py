@@ -113,3 +113,19 @@ def test_an_index_in_another_format_is_not_loaded(tmp_path):
 def test_empty_index():
     index = KeywordIndex([], [], [], stamp="e")
     assert len(index) == 0 and index.search("court", 5, "staff") == []
+
+
+@pytest.mark.parametrize("query", ["court backlog", "court court backlog Nepal", "Tokyo judges", "unknownword court"])
+def test_scores_equal_bm25s_own_and_ranking_follows_them(query, tmp_path):
+    from assistant.keyword import tokenize
+
+    index = _index()
+    index.save(tmp_path / "kw")
+    for idx in (index, KeywordIndex.load(tmp_path / "kw")):  # in memory, and memory-mapped after a load
+        tokens = tokenize(query)
+        ours = idx._scores(tokens)
+        theirs = np.asarray(idx._bm25.get_scores(tokens), dtype=np.float32)
+        assert np.allclose(ours, theirs, atol=1e-6) and ours.max() > 0
+        hits = idx.search(query, 2, "staff")
+        best = np.sort(theirs)[::-1][:2]
+        assert [round(s, 5) for _, s in hits] == [round(float(s), 5) for s in best if s > 0]
