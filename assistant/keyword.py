@@ -201,6 +201,12 @@ class KeywordIndex:
         weights = np.concatenate([data[a:b] for a, b in spans])
         return np.bincount(rows, weights=weights, minlength=len(self.ids)).astype(np.float32)
 
+    def ids_by_rank(self, role: str, filters: Filters | None) -> dict[int, list[str]]:
+        """The chunk ids the mask admits, by access rank (the store partition each lives in)."""
+        keep = np.flatnonzero(self.mask(role, filters))
+        ranks = self.rank[keep]
+        return {int(r): [self.ids[i] for i in keep[ranks == r]] for r in np.unique(ranks)}
+
     def rank_of(self, chunk_id: str) -> int | None:
         """The access rank of a chunk (None if the index does not hold it)."""
         i = self._pos.get(chunk_id)

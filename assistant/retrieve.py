@@ -1,7 +1,8 @@
 """Hybrid retrieval: dense (Chroma) and keyword (BM25), fused by reciprocal rank.
 
 Access level and filters are part of both queries (Chroma: the reader's access
-partitions and a ``where`` clause for filters; BM25: a score mask), so nothing a reader may not see is ever fetched. After fusion, a
+partitions, and for filters the chunk ids the keyword index's columns admit, or a ``where``
+clause; BM25: a score mask), so nothing a reader may not see is ever fetched. After fusion, a
 per-document cap keeps one long document from crowding out the rest, and
 adjacent chunks of one document are merged so a passage reads whole.
 """
@@ -18,7 +19,7 @@ import numpy as np
 from assistant.embedding import Embedder, EmbeddingCache
 from assistant.keyword import KeywordIndex
 from assistant.settings import Settings
-from assistant.store import ChromaStore, scope_for
+from assistant.store import ChromaStore, Scope, scope_for
 from assistant.types import Filters, Passage
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,8 @@ class Retriever:
         # the keyword index's columns): the dense query skips text and metadata, and only the chosen
         # k chunks are fetched. Without one, the dense query brings everything at once.
         lean = self.keyword is not None
+        if lean and scope.where is not None:  # filters: the keyword index's columns name the ids to search
+            scope = Scope(scope.max_rank, scope.where, ids=self.keyword.ids_by_rank(role, filters))
         # BM25 runs in a pool thread while this one embeds the query and waits on Chroma (whose
         # query releases the GIL): at 100k chunks the two searches take ~1.8 ms each, ~1.8 ms together.
         sparse_job = _pool().submit(self.keyword.search, query, s.candidates, role, filters) if lean else None
@@ -141,7 +144,10 @@ class Retriever:
             doc_of = {c: hits[c].meta.get("doc_id", c) for c in ordered}
         chosen = diversify(ordered, doc_of, k, s.max_per_doc)
         if lean and chosen:  # the chosen chunks' text, one call per access partition involved
-            got = self.store.get(chosen, scope, ranks={partition[c] for c in chosen if partition[c] is not None})
+            # chosen from the filtered dense hits and the masked BM25 hits: with the filter's ids at hand,
+            # a where clause on this fetch would only repeat it (and cost what it costs on the query)
+            fetch_scope = Scope(scope.max_rank) if scope.ids is not None else scope
+            got = self.store.get(chosen, fetch_scope, ranks={partition[c] for c in chosen if partition[c] is not None})
             for cid, (text, meta) in got.items():
                 hits[cid].text, hits[cid].meta = text or "", meta or {}
             chosen = [c for c in chosen if c in got]  # (a chunk deleted since the keyword index was built)

@@ -44,10 +44,17 @@ AUDIENCE_OF_RANK: dict[int, str] = {0: "public", 1: "partner", 2: "staff"}
 @dataclass(frozen=True)
 class Scope:
     """What one reader may search: the access partitions up to ``max_rank`` and a ``where`` clause
-    for the optional filters (None: no restriction inside a partition)."""
+    for the optional filters (None: no restriction inside a partition).
+
+    ``ids``, when given, is the same filter worked out ahead (by the keyword index's columns): the
+    chunk ids each partition may return. A dense query then searches those ids instead of making
+    Chroma evaluate ``where`` over the whole partition (at 100k chunks: ~2-15 ms against 40-80 ms),
+    and falls back to ``where`` should Chroma not know one of them (the keyword index is rebuilt at
+    the end of an ingestion, so it can briefly lag the store)."""
 
     max_rank: int
     where: dict[str, Any] | None = None
+    ids: dict[int, list[str]] | None = field(default=None, compare=False, repr=False)
 
 
 def build_where(filters: Filters | None = None) -> dict[str, Any] | None:
@@ -71,6 +78,10 @@ def build_where(filters: Filters | None = None) -> dict[str, Any] | None:
 
 # Fields a chunk keeps as Chroma metadata of their own: the ones a query or a scan filters on, and the
 # keyword index is rebuilt from. The rest of what a chunk carries, its text included, is PAYLOAD_KEY.
+# A filtered query over at most this many ids (known from the keyword index) is answered exactly,
+# from the stored vectors, rather than by Chroma's id-restricted search.
+EXACT_SEARCH_MAX_IDS = 500
+
 FILTER_KEYS = ("doc_id", "access_rank", "doc_type", "programme", "region", "countries", "years")
 PAYLOAD_KEY = "chunk"
 
@@ -276,11 +287,9 @@ class ChromaStore:
         include = ["metadatas", "distances"] if with_text else ["distances"]
         hits: list[tuple[str, float, str | None, dict]] = []
         for rank in self.ranks(scope.max_rank):
-            got = self._call(
-                lambda rank=rank: self.partition(rank).query(
-                    query_embeddings=query, n_results=n, where=scope.where, include=include
-                )
-            )
+            got = self._query_partition(rank, query, n, scope, include)
+            if got is None:
+                continue
             ids, dists = got["ids"][0], got["distances"][0]
             if with_text:
                 stored = [unpack(m) for m in got["metadatas"][0]]
@@ -289,6 +298,44 @@ class ChromaStore:
             hits += [(cid, 1.0 - float(dist), doc, meta) for cid, dist, (doc, meta) in zip(ids, dists, stored)]
         hits.sort(key=lambda h: (-h[1], h[0]))
         return hits[:n]
+
+    def _query_partition(self, rank: int, query: np.ndarray, n: int, scope: Scope, include: list[str]) -> dict | None:
+        """One partition's nearest chunks within the scope (None: the scope's ids leave it nothing)."""
+        collection = self.partition(rank)
+        if scope.ids is not None and scope.where is not None:
+            subset = scope.ids.get(rank, [])
+            if not subset:
+                return None
+            if len(subset) <= EXACT_SEARCH_MAX_IDS:
+                return self._exact_query(collection, query, n, subset, include)
+            try:
+                return self._call(
+                    lambda: collection.query(query_embeddings=query, n_results=min(n, len(subset)), ids=subset, include=include)
+                )
+            except StoreUnavailableError:
+                raise
+            except Exception as exc:  # an id the store no longer holds: the keyword index lags an ingestion
+                log.info("id-restricted query failed (%s); filtering with where instead", exc)
+        return self._call(lambda: collection.query(query_embeddings=query, n_results=n, where=scope.where, include=include))
+
+    def _exact_query(self, collection, query: np.ndarray, n: int, subset: list[str], include: list[str]) -> dict:
+        """Nearest of a few hundred ids by brute force over their stored vectors, in the shape of a
+        Chroma query result. (Chroma's own id-restricted query is slowest for the smallest sets:
+        ~35 ms for 200 ids at 100k chunks, against ~5 ms for fetching them and a dot product.)"""
+        got = self._call(lambda: collection.get(ids=subset, include=["embeddings"]))
+        if not got["ids"]:
+            return {"ids": [[]], "distances": [[]], "metadatas": [[]]}
+        vectors = np.asarray(got["embeddings"], dtype=np.float32)
+        q = query.reshape(-1)
+        sims = vectors @ q / np.maximum(np.linalg.norm(vectors, axis=1) * np.linalg.norm(q), 1e-12)
+        top = np.argsort(-sims, kind="stable")[:n]
+        ids = [got["ids"][i] for i in top]
+        out = {"ids": [ids], "distances": [[float(1.0 - sims[i]) for i in top]]}
+        if "metadatas" in include:
+            metas = self._call(lambda: collection.get(ids=ids, include=["metadatas"]))
+            by_id = dict(zip(metas["ids"], metas["metadatas"]))
+            out["metadatas"] = [[by_id.get(cid) for cid in ids]]
+        return out
 
     def get(
         self, ids: list[str], scope: Scope | None = None, ranks: set[int] | None = None

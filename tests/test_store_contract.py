@@ -8,11 +8,12 @@ import docfactory as df
 import numpy as np
 import pytest
 
+from assistant import store as store_module
 from assistant.embedding import HashEmbedder
-from assistant.store import FILTER_KEYS, PAYLOAD_KEY, ChromaStore, StoreUnavailableError, scope_for
+from assistant.store import FILTER_KEYS, PAYLOAD_KEY, ChromaStore, Scope, StoreUnavailableError, scope_for
 from assistant.types import Block, DocMeta, Filters
 from ingest.chunking import chunk_blocks, embedding_text
-from ingest.pipeline import sync
+from ingest.pipeline import rebuild_keyword_index, sync
 
 DOCS = [
     DocMeta("public-nepal.md", "Nepal reform", "programme_description", "nepal-reform", ("Nepal",), None, (2013,),
@@ -79,6 +80,11 @@ def _filled(settings) -> ChromaStore:
 
 def _query_docs(store, vector, role, filters=None, n=50) -> list[str]:
     return [m["doc_id"] for _, _, _, m in store.query(vector, n, scope_for(role, filters))]
+
+
+def _assert_same_hits(got, expected) -> None:
+    assert [(cid, text, meta) for cid, _, text, meta in got] == [(cid, text, meta) for cid, _, text, meta in expected]
+    assert np.allclose([sim for _, sim, _, _ in got], [sim for _, sim, _, _ in expected], atol=1e-5)
 
 
 class TestStoreContract:
@@ -212,10 +218,34 @@ class TestStoreContract:
             ("staff", Filters(), {"public-nepal.md", "partner-vietnam.md", "staff-note.md", "public-japan.md"}),
         ],
     )
-    def test_metadata_filters(self, settings, role, filters, expected):
+    def test_metadata_filters(self, settings, role, filters, expected, tmp_path):
         store = _filled(settings)
+        keyword = rebuild_keyword_index(store, tmp_path / "kw", "s1")
+        by_ids = Scope(scope_for(role, filters).max_rank, scope_for(role, filters).where, ids=keyword.ids_by_rank(role, filters))
         for vector in (VECTORS[0], VECTORS[-1]):
             assert set(_query_docs(store, vector, role, filters)) == expected
+            # the same filter as id sets from the keyword index's columns (few ids: an exact search over
+            # their stored vectors): the same chunks in the same order, similarities equal to rounding
+            _assert_same_hits(store.query(vector, 50, by_ids), store.query(vector, 50, scope_for(role, filters)))
+
+    def test_a_stale_id_in_the_scope_falls_back_to_where(self, settings, tmp_path, monkeypatch):
+        store = _filled(settings)
+        filters = Filters(country="Nepal")
+        ids = rebuild_keyword_index(store, tmp_path / "kw", "s1").ids_by_rank("staff", filters)
+        store.delete_ids([ids[0][0]])  # the store moved on; the keyword index has not been rebuilt yet
+        scope = Scope(2, scope_for("staff", filters).where, ids=ids)
+        monkeypatch.setattr(store_module, "EXACT_SEARCH_MAX_IDS", 0)  # Chroma's id-restricted query
+        got = store.query(VECTORS[0], 50, scope)
+        _assert_same_hits(got, store.query(VECTORS[0], 50, scope_for("staff", filters)))
+        assert {m["doc_id"] for *_, m in got} == {"public-nepal.md", "partner-vietnam.md"}
+
+    def test_large_id_sets_use_chromas_id_restricted_query(self, settings, tmp_path, monkeypatch):
+        store = _filled(settings)
+        monkeypatch.setattr(store_module, "EXACT_SEARCH_MAX_IDS", 0)
+        for filters in (Filters(country="Nepal"), Filters(doc_type="programme_description"), Filters(year=2010)):
+            ids = rebuild_keyword_index(store, tmp_path / "kw", "s1").ids_by_rank("staff", filters)
+            scope = Scope(2, scope_for("staff", filters).where, ids=ids)
+            _assert_same_hits(store.query(VECTORS[1], 50, scope), store.query(VECTORS[1], 50, scope_for("staff", filters)))
 
     def test_collections_of_other_settings_do_not_mix(self, settings, make_settings):
         store = _filled(settings)
