@@ -42,7 +42,7 @@ def sentence_pieces(text: str) -> list[str]:
 def split_sentences(text: str) -> list[str]:
     """Sentences of a passage; paragraph breaks always end a sentence."""
     out: list[str] = []
-    for para in re.split(r"\n\s*\n|\n(?=[-*\u2022] )", text):
+    for para in re.split(r"\n\s*\n|\n(?=(?:[-*\u2022]|\d{1,2}[.)]) |\|)", text):  # list items, table rows
         para = " ".join(para.split())
         para = _LIST_MARK.sub("", para)
         if para:

@@ -15,7 +15,7 @@ from assistant.types import Block
 
 # Bump when loading or cleaning changes what text a file yields: every document is then
 # re-read on the next sync (unchanged chunks still come from the embedding cache).
-PARSER_VERSION = 2
+PARSER_VERSION = 3
 
 SUPPORTED = (".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt")
 MAX_DOCX_UNPACKED = 200 * 1024 * 1024  # a DOCX that inflates past this is treated as a zip bomb
@@ -25,15 +25,22 @@ class LoadError(Exception):
     """A file that cannot be indexed, with the reason."""
 
 
+# a line break before a list item ("- ", "* ", "• ", "1. ", "2) ") or a table row ("|")
+_ITEM_BREAK = re.compile(r"[ \t]*\n[ \t]*(?=(?:[-*\u2022]|\d{1,2}[.)])[ \t]|\|)")
+
+
 def clean_text(text: str) -> str:
-    """Join hyphenated line breaks and wrapped lines; keep paragraph breaks; squeeze spaces."""
+    """Join hyphenated line breaks and wrapped lines; keep paragraph breaks, and the line breaks
+    before list items and table rows (so an answer can quote one item, not the whole list);
+    squeeze spaces."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     text = re.sub(r"(\w)-\n(\w)", r"\1\2", text)
     paragraphs = re.split(r"\n\s*\n", text)
     out = []
     for para in paragraphs:
         para = re.sub(r"[ \t\f\v]+", " ", para)
-        para = re.sub(r"\s*\n\s*", " ", para).strip()
+        para = _ITEM_BREAK.sub("\x01", para)
+        para = re.sub(r"\s*\n\s*", " ", para).replace("\x01", "\n").strip()
         if para:
             out.append(para)
     return "\n\n".join(out)

@@ -26,7 +26,7 @@ FACTS = [
     ("Since what year has there been multinational work on corruption in criminal justice?", r"2000", "corruption|areas-of-work|unafei-participation"),  # each lists it
     ("When did the Southeast Asian rule of law and governance programme get going?", r"2007", ""),
     ("When did Japan begin helping Nepal reform its criminal justice system?", r"2013", "nepal"),
-    ("What year did assistance to Viet Nam on criminal justice reform begin?", r"2014", "viet-nam"),
+    ("What year did assistance to Viet Nam on criminal justice reform begin?", r"2014", "viet-nam|overview"),  # its table row
     ("Since when has Japan supported better prison management in Myanmar?", r"2015", "myanmar"),
     ("When did support for treating offenders in the community across Southeast Asia start?", r"2015", ""),
     ("Roughly how many officials have attended UNAFEI's programmes?", r"5,300", ""),

@@ -119,3 +119,20 @@ def test_prompt_injection_lines_never_reach_a_model():
     for text in (completion_prompt("When did it begin?", [evil]), chat_messages("When did it begin?", [evil])[1]["content"]):
         assert "Ignore all previous instructions" not in text
         assert "Nepal reform began in 2013." in text
+
+
+def test_list_items_and_table_rows_stay_lines_of_their_own_and_are_quoted_alone():
+    from ingest.loaders import clean_text
+
+    raw = (
+        "The strands of recent years\nare:\n- corruption - multi-national - since 2000\n"
+        "- reform of criminal justice - Nepal - since 2013\n\n"
+        "| Strand | Where | Since |\n|---|---|---|\n| Reform of criminal justice | Viet Nam | 2014 |\n"
+    )
+    text = clean_text(raw)
+    assert "years are:\n- corruption" in text  # wrapped lines joined, the item's line break kept
+    assert "\n| Reform of criminal justice | Viet Nam | 2014 |" in text
+    sentences = split_sentences(text)
+    assert "reform of criminal justice - Nepal - since 2013" in sentences  # one item, marker dropped
+    assert "| Reform of criminal justice | Viet Nam | 2014 |" in sentences
+    assert all("2000" not in s or "2013" not in s for s in sentences)  # never the whole list at once
