@@ -2,9 +2,9 @@
 
 The collection names carry the settings hash (model + chunking), so vectors of two
 models can never mix. Each access level has a collection of its own and a reader's
-query only touches the ones they may read; optional filters become a Chroma
-``where`` clause. Both are enforced inside the store query, never by filtering
-results afterwards.
+query only touches the ones they may read; optional filters become the set of chunk ids they
+admit (worked out by the keyword index; see :class:`Scope`) or a Chroma ``where`` clause. Both are
+enforced inside the store query, never by filtering results afterwards.
 
 A chunk's text and its display fields (title, page, section, ...) are stored as one JSON string in
 the metadata field ``chunk``, next to the fields queries filter on; Chroma's own ``documents`` are
@@ -47,10 +47,11 @@ class Scope:
     for the optional filters (None: no restriction inside a partition).
 
     ``ids``, when given, is the same filter worked out ahead (by the keyword index's columns): the
-    chunk ids each partition may return. A dense query then searches those ids instead of making
-    Chroma evaluate ``where`` over the whole partition (at 100k chunks: ~2-15 ms against 40-80 ms),
-    and falls back to ``where`` should Chroma not know one of them (the keyword index is rebuilt at
-    the end of an ingestion, so it can briefly lag the store)."""
+    chunk ids each partition may return. A dense query then searches those ids (exactly, when there
+    are a few hundred) instead of making Chroma evaluate ``where`` over the whole partition (at 100k
+    chunks: 5-15 ms against 40-170 ms), and falls back to ``where`` should Chroma not know one of them
+    (the keyword index is rebuilt at the end of an ingestion, so it can briefly lag the store). The
+    ids never widen access: each set is only looked up in its own partition, within ``max_rank``."""
 
     max_rank: int
     where: dict[str, Any] | None = None
@@ -76,12 +77,12 @@ def build_where(filters: Filters | None = None) -> dict[str, Any] | None:
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-# Fields a chunk keeps as Chroma metadata of their own: the ones a query or a scan filters on, and the
-# keyword index is rebuilt from. The rest of what a chunk carries, its text included, is PAYLOAD_KEY.
 # A filtered query over at most this many ids (known from the keyword index) is answered exactly,
 # from the stored vectors, rather than by Chroma's id-restricted search.
 EXACT_SEARCH_MAX_IDS = 500
 
+# Fields a chunk keeps as Chroma metadata of their own: the ones a query or a scan filters on, and the
+# keyword index is rebuilt from. The rest of what a chunk carries, its text included, is PAYLOAD_KEY.
 FILTER_KEYS = ("doc_id", "access_rank", "doc_type", "programme", "region", "countries", "years")
 PAYLOAD_KEY = "chunk"
 
