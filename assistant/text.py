@@ -26,6 +26,12 @@ _QUESTION_WORDS = frozenset(
 )
 
 
+# What starts a line of its own, which loaders keep and sentences never cross: a list item
+# ("- ", "* ", "• ", "1. ", "2) ") or a table row ("|").
+LIST_MARK = r"(?:[-*\u2022]|\d{1,2}[.)])"
+ITEM_START = rf"(?:{LIST_MARK} |\|)"
+
+
 def sentence_pieces(text: str) -> list[str]:
     """The text cut after each sentence, whitespace kept: ``"".join(pieces) == text``. The chunker's
     sentence tokenizer (the same rule as :func:`split_sentences`, without importing nltk)."""
@@ -42,7 +48,7 @@ def sentence_pieces(text: str) -> list[str]:
 def split_sentences(text: str) -> list[str]:
     """Sentences of a passage; paragraph breaks always end a sentence."""
     out: list[str] = []
-    for para in re.split(r"\n\s*\n|\n(?=(?:[-*\u2022]|\d{1,2}[.)]) |\|)", text):  # list items, table rows
+    for para in re.split(rf"\n\s*\n|\n(?={ITEM_START})", text):
         para = " ".join(para.split())
         para = _LIST_MARK.sub("", para)
         if para:
@@ -50,7 +56,7 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
-_LIST_MARK = re.compile(r"^(?:[-*\u2022]|\d{1,2}[.)])\s+")
+_LIST_MARK = re.compile(rf"^{LIST_MARK}\s+")
 
 
 def is_statement(sentence: str) -> bool:

@@ -11,6 +11,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+from assistant.text import ITEM_START
 from assistant.types import Block
 
 # Bump when loading or cleaning changes what text a file yields: every document is then
@@ -25,8 +26,8 @@ class LoadError(Exception):
     """A file that cannot be indexed, with the reason."""
 
 
-# a line break before a list item ("- ", "* ", "• ", "1. ", "2) ") or a table row ("|")
-_ITEM_BREAK = re.compile(r"[ \t]*\n[ \t]*(?=(?:[-*\u2022]|\d{1,2}[.)])[ \t]|\|)")
+# a line break before a list item or a table row (spaces are already squeezed to one when it applies)
+_ITEM_BREAK = re.compile(rf"[ \t]*\n[ \t]*(?={ITEM_START})")
 
 
 def clean_text(text: str) -> str:
