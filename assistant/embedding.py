@@ -93,8 +93,8 @@ class SentenceTransformerEmbedder:
     ) -> None:
         # int8 vectors from ONNX Runtime and from torch differ a little, and from one export of the ONNX
         # graph to the next: their cache entries must not mix (fp32 ones agree to ~1e-6 and share theirs)
-        self.name = (f"{model}+int8-onnx-v{ONNX_EXPORT_VERSION}" if self._onnx_capable(model) else f"{model}+int8") if int8 else model
         self.model = model
+        self.name = (f"{model}+int8-onnx-v{ONNX_EXPORT_VERSION}" if self._onnx_capable() else f"{model}+int8") if int8 else model
         self.cache_dir = cache_dir
         self.int8 = int8
         self.batch_size = batch_size
@@ -103,12 +103,15 @@ class SentenceTransformerEmbedder:
         self._model = None
         self._lock = threading.Lock()
 
-    @staticmethod
-    def _onnx_capable(model: str) -> bool:
+    def _folder(self) -> Path:
+        """The model's folder (the packaged one's lives inside its PyPI package)."""
+        return packaged_model_path() if self.model == PACKAGED_MODEL else Path(self.model)
+
+    def _onnx_capable(self) -> bool:
         from assistant import bert
 
         try:
-            return bert.supports(packaged_model_path() if model == PACKAGED_MODEL else Path(model))
+            return bert.supports(self._folder())
         except ModelMissingError:
             return False
 
@@ -116,7 +119,7 @@ class SentenceTransformerEmbedder:
         if self._model is None:
             with self._lock:
                 if self._model is None:
-                    path = packaged_model_path() if self.model == PACKAGED_MODEL else Path(self.model)
+                    path = self._folder()
                     if not path.is_dir():
                         raise ModelMissingError(
                             f"embedding model folder not found: {path} (set embed_model to "
