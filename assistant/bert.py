@@ -16,19 +16,15 @@ model folder goes through sentence-transformers as before. Nothing is downloaded
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from pathlib import Path
 
 import numpy as np
 
+from assistant.model_files import read_json as _read
 from assistant.settings import ONNX_EXPORT_VERSION
 
 log = logging.getLogger(__name__)
-
-
-def _read(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def supports(folder: Path) -> bool:

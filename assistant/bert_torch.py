@@ -16,7 +16,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F  # noqa: N812
 
-from assistant.bert import _read
+from assistant.model_files import read_json as _read
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from assistant.eligibility_catalogue import (
 )
 from assistant.places import Place, PlaceError, country_name, find_places, regions, resolve
 from assistant.roles import RoleMatch, find_phrase, find_role, match_role, tokens, wordlist
-from assistant.settings import ACCESS_RANK
+from assistant import access
 from assistant.types import Answer, AnswerSentence
 
 ORDER = {"eligible": 0, "depends": 1, "not eligible": 2}
@@ -101,12 +101,6 @@ class EligibilityResult:
                 "programmes": [v.to_dict() for v in self.programmes]}
 
 
-def _rank(reader_role: str) -> int:
-    if reader_role not in ACCESS_RANK:
-        raise ValueError(f"unknown reader role {reader_role!r}; expected one of {', '.join(ACCESS_RANK)}")
-    return ACCESS_RANK[reader_role]
-
-
 _STOP = {"the", "of", "and", "a", "an", "in", "on", "for", "to", "programme", "course", "seminar", "training"}
 
 
@@ -132,8 +126,8 @@ class EligibilityEngine:
 
     def visible(self, reader_role: str = "public") -> list[Programme]:
         """Programmes whose document the reader may see (audience rank within the reader's)."""
-        rank = _rank(reader_role)
-        return [p for p in self.programmes if ACCESS_RANK[p.audience] <= rank]
+        access.check_role(reader_role)
+        return [p for p in self.programmes if access.may_see(reader_role, p.audience)]
 
     def find_programmes(self, text: str, reader_role: str = "public") -> list[Programme]:
         """Visible programmes that ``text`` names: an id, or name words ('Viet Nam programme', 'senior seminar')."""
@@ -382,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--role", help="e.g. 'prison officer', 'public prosecutor', 'magistrate'")
     ap.add_argument("--topic", help="e.g. corruption, 'prison management'")
     ap.add_argument("--programme", help="programme id or name words ('Viet Nam programme', 'senior seminar')")
-    ap.add_argument("--reader-role", default="public", choices=list(ACCESS_RANK), help="access level of the reader")
+    ap.add_argument("--reader-role", default="public", choices=list(access.ROLES), help="access level of the reader")
     ap.add_argument("--catalogue", type=Path, default=DEFAULT_CATALOGUE, help="eligibility catalogue file")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)

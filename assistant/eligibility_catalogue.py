@@ -17,7 +17,7 @@ import yaml
 
 from assistant.places import country_name, has_region, is_developed, regions
 from assistant.roles import ROLES
-from assistant.settings import ACCESS_RANK
+from assistant import access
 from assistant.types import Citation
 from assistant.yamlfile import load_yaml
 
@@ -122,10 +122,10 @@ def read_catalogue(path: Path) -> tuple[list[Programme], list[str]]:
                 raise ValueError(f"{where}: duplicate id")
             seen.add(raw["id"])
             doc = docs.get(raw["doc_id"]) or {}
-            if raw["audience"] not in ("public", "partner", "staff"):
-                raise ValueError(f"{where}: audience must be public, partner or staff")
+            if raw["audience"] not in access.AUDIENCES:
+                raise ValueError(f"{where}: audience must be {', '.join(access.AUDIENCES)}")
             # the stricter of this file and catalogue.yaml (ingestion reports a difference)
-            audience = max(raw["audience"], doc.get("audience", "public"), key=lambda a: ACCESS_RANK.get(a, 2))
+            audience = access.stricter(raw["audience"], doc.get("audience", "public"))
 
             def crit(entry: dict[str, Any], kind: str) -> Criterion:
                 text = " ".join(str(entry.get("clause") or "").split())

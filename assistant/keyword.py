@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.settings import ACCESS_RANK
+from assistant import access
 from assistant.types import Filters
 
 log = logging.getLogger(__name__)
@@ -153,7 +153,7 @@ class KeywordIndex:
     # --- querying ----------------------------------------------------------------------
     def mask(self, role: str, filters: Filters | None) -> np.ndarray:
         """Boolean array: which chunks this reader may see and the filters admit."""
-        keep = self.rank <= ACCESS_RANK[role]
+        keep = self.rank <= access.max_rank(role)
         f = filters or Filters()
         for key, want in (("doc_type", f.doc_type), ("programme", f.programme), ("region", f.region)):
             if want in (None, ""):

@@ -23,7 +23,9 @@ from assistant.embedding import Embedder, embedder_for
 from assistant.followup import condense
 from assistant.keyword import KeywordIndex
 from assistant.retrieve import Retriever
-from assistant.settings import ACCESS_RANK, Settings
+from assistant import access
+from assistant.access import check_role
+from assistant.settings import Settings
 from assistant.store import ChromaStore, DocRecord, Manifest, StoreUnavailableError
 from assistant.types import Answer, Filters, Passage
 
@@ -49,12 +51,6 @@ def clean_question(question: str, limit: int) -> tuple[str, list[str]]:
         text = text[:limit].rsplit(" ", 1)[0] or text[:limit]
         notices.append(f"Your question was {len(question):,} characters long; only the first {limit:,} were used.")
     return text, notices
-
-
-def check_role(role: str) -> str:
-    if role not in ACCESS_RANK:
-        raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ACCESS_RANK)}")
-    return role
 
 
 class Assistant:
@@ -127,14 +123,14 @@ class Assistant:
     # --- documents ----------------------------------------------------------------------
     def documents(self, role: str = "public") -> list[DocRecord]:
         """Documents this reader may see, by title."""
-        rank = ACCESS_RANK[check_role(role)]
-        docs = [d for d in self.manifest.docs.values() if ACCESS_RANK.get(d.audience, 2) <= rank]
+        check_role(role)
+        docs = [d for d in self.manifest.docs.values() if access.may_see(role, d.audience)]
         return sorted(docs, key=lambda d: d.title.lower())
 
     def document(self, doc_id: str, role: str = "public") -> DocRecord:
-        rank = ACCESS_RANK[check_role(role)]
+        check_role(role)
         rec = self.manifest.docs.get(doc_id)
-        if rec is None or ACCESS_RANK.get(rec.audience, 2) > rank:
+        if rec is None or not access.may_see(role, rec.audience):
             raise NotFoundError(f"no document {doc_id!r}")
         return rec
 
@@ -275,8 +271,8 @@ class Assistant:
         path = self.settings.corpus_dir / "eligibility.yaml"
         if not path.is_file():
             raise ValueError(f"no eligibility catalogue at {path}")
-        reader = "staff" if check_role(reader_role) == "admin" else reader_role
-        result = default_engine(path).check(country or None, role or None, topic or None, programme or None, reader_role=reader)
+        result = default_engine(path).check(country or None, role or None, topic or None, programme or None,
+                                            reader_role=check_role(reader_role))
         return result.to_dict()
 
     def eligibility_answer(self, question: str, role: str) -> Answer | None:
@@ -286,7 +282,7 @@ class Assistant:
             return None
         from assistant.eligibility import default_engine
 
-        answer = default_engine(path).answer(question, reader_role="staff" if role == "admin" else role)
+        answer = default_engine(path).answer(question, reader_role=role)
         if answer is None:
             return None
         paths = self.source_paths()

@@ -17,10 +17,9 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from assistant import access
 from assistant.yamlfile import load_yaml
 
-AccessLevel = Literal["public", "partner", "staff"]
-ACCESS_RANK: dict[str, int] = {"public": 0, "partner": 1, "staff": 2, "admin": 2}
 
 # Version of the ONNX export of the packaged encoder (assistant.bert): bump when the exported graph
 # changes; old exports are then ignored, and int8 vectors (which differ between exports) re-embedded.
@@ -75,7 +74,7 @@ class Settings(BaseSettings):
     )
     chunk_overlap: int = Field(30, ge=0, description="Tokens shared by consecutive chunks.")
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are skipped with a reason.")
-    default_audience: AccessLevel = Field(
+    default_audience: str = Field(
         "staff", description="Audience given to a document that has no metadata (safe default: staff only)."
     )
 
@@ -116,6 +115,11 @@ class Settings(BaseSettings):
         None, description="YAML file of users (hashed passwords, roles); when unset everybody is 'public'."
     )
     upload_max_mb: float = Field(20.0, gt=0, description="Largest upload accepted by the app.")
+
+    @field_validator("default_audience")
+    @classmethod
+    def _audience(cls, value: str) -> str:
+        return access.check_audience(value)
 
     @field_validator("audit_log", "users_file", mode="before")
     @classmethod

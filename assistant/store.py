@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 import orjson
 
-from assistant.settings import ACCESS_RANK, Settings
+from assistant import access
+from assistant.settings import Settings
 from assistant.types import Filters
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,6 @@ class StoreUnavailableError(RuntimeError):
     """The Chroma server cannot be reached (or the embedded store cannot be opened)."""
 
 
-AUDIENCE_OF_RANK: dict[int, str] = {0: "public", 1: "partner", 2: "staff"}
 
 
 @dataclass(frozen=True)
@@ -108,10 +108,7 @@ def unpack(stored: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
 
 def scope_for(role: str, filters: Filters | None = None) -> Scope:
     """The partitions a role may read (its access rank and below) and the filters' where clause."""
-    rank = ACCESS_RANK.get(role)
-    if rank is None:
-        raise ValueError(f"unknown role: {role!r} (expected one of {', '.join(ACCESS_RANK)})")
-    return Scope(rank, build_where(filters))
+    return Scope(access.max_rank(role), build_where(filters))
 
 
 class ChromaStore:
@@ -153,7 +150,7 @@ class ChromaStore:
         return self._client
 
     def partition_name(self, rank: int) -> str:
-        return f"{self.settings.collection_name}_{AUDIENCE_OF_RANK[rank]}"
+        return f"{self.settings.collection_name}_{access.audience_of_rank(rank)}"
 
     def partition(self, rank: int):
         """The collection holding the chunks of one access rank (created on first use)."""
@@ -170,7 +167,7 @@ class ChromaStore:
                         "embed_model": s.embed_model,
                         "chunk_size": s.chunk_size,
                         "overlap": s.chunk_overlap,
-                        "audience": AUDIENCE_OF_RANK[rank],
+                        "audience": access.audience_of_rank(rank),
                     },
                 )
             except Exception as exc:
@@ -181,8 +178,8 @@ class ChromaStore:
 
     def ranks(self, max_rank: int | None = None) -> list[int]:
         """The access ranks that have a partition (up to ``max_rank``), lowest first."""
-        top = max(AUDIENCE_OF_RANK) if max_rank is None else max_rank
-        return [r for r in sorted(AUDIENCE_OF_RANK) if r <= top]
+        top = max(access.RANKS) if max_rank is None else max_rank
+        return [r for r in access.RANKS if r <= top]
 
     def reset_connection(self) -> None:
         """Forget the client so the next call reconnects (after a server restart)."""
@@ -223,8 +220,8 @@ class ChromaStore:
             return
         by_rank: dict[int, list[int]] = {}
         for i, meta in enumerate(metadatas):
-            rank = int(meta.get("access_rank", max(AUDIENCE_OF_RANK)))
-            by_rank.setdefault(rank if rank in AUDIENCE_OF_RANK else max(AUDIENCE_OF_RANK), []).append(i)
+            rank = int(meta.get("access_rank", max(access.RANKS)))
+            by_rank.setdefault(rank if rank in access.RANKS else max(access.RANKS), []).append(i)
         if self._max_batch is None:
             self._max_batch = max(1, min(5000, self._call(lambda: self._connect().get_max_batch_size())))
         batch = self._max_batch

@@ -57,7 +57,7 @@ class Chunk:
 
     def store_metadata(self) -> dict[str, Any]:
         """Flat metadata for Chroma: scalars, and lists only when non-empty (Chroma rejects empty ones)."""
-        from assistant.settings import ACCESS_RANK
+        from assistant.access import audience_rank
 
         m = self.meta
         data: dict[str, Any] = {
@@ -67,7 +67,7 @@ class Chunk:
             "programme": m.programme or "",
             "region": m.region or "",
             "audience": m.audience,
-            "access_rank": ACCESS_RANK.get(m.audience, 2),
+            "access_rank": audience_rank(m.audience),
             "illustrative": m.illustrative,
             "page": self.page if self.page is not None else 0,
             "section": self.section,

@@ -29,6 +29,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from assistant.access import may_see
 from evals.suite import Case, ExpectedSource, source_matches
 
 REFERENCE_F1_CORRECT = 0.5  # a case judged only by its reference answer is correct at or above this token F1
@@ -59,7 +60,6 @@ LATENCY_DEFINITION = (
     "p50/p95 by the nearest-rank method over cases."
 )
 RATIO_METRICS = tuple(DEFINITIONS)
-ACCESS_RANK = {"public": 0, "partner": 1, "staff": 2, "admin": 2}
 
 
 # ----------------------------------------------------------------------------- text
@@ -219,13 +219,12 @@ def access_violations(
 ) -> list[str]:
     """Human-readable violations: a forbidden source, or a document above the reader's role, cited or retrieved."""
     out = []
-    rank = ACCESS_RANK.get(case.role, 0)
     for where, docs in (("cited", cited), ("retrieved", retrieved)):
         for doc in _distinct(docs):
             bad = next((f for f in case.forbidden_sources if source_matches(f, doc)), None)
             if bad:
                 out.append(f"{where} forbidden source {doc}")
-            elif audiences and ACCESS_RANK.get(audiences.get(doc, "public"), 2) > rank:
+            elif audiences and not may_see(case.role, audiences.get(doc, "public")):
                 out.append(f"{where} {doc} (audience {audiences[doc]}) for role {case.role}")
     return out
 

@@ -38,7 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROLES = ("public", "partner", "staff", "admin")
+from assistant.access import ROLES  # the one access model
+
 FILTER_KEYS = ("doc_type", "programme", "country", "region", "year")
 CASE_FIELDS = (
     "id",

@@ -11,11 +11,11 @@ from typing import Any
 
 import yaml
 
+from assistant.access import AUDIENCES
 from assistant.types import DOC_TYPES, DocMeta
 from assistant.yamlfile import load_yaml
 
 CATALOGUE = "catalogue.yaml"
-AUDIENCES = ("public", "partner", "staff")
 _FIELDS = {"title", "doc_type", "programme", "countries", "region", "years", "audience", "illustrative", "summary"}
 
 

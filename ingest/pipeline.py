@@ -30,7 +30,8 @@ from typing import Any
 
 from assistant.embedding import Embedder, EmbeddingCache, embedder_for
 from assistant.keyword import KeywordIndex
-from assistant.settings import ACCESS_RANK, Settings
+from assistant.access import audience_rank
+from assistant.settings import Settings
 from assistant.store import ChromaStore, DocRecord, Manifest
 from assistant.types import Chunk, DocMeta
 from ingest.chunking import chunk_blocks, embedding_text
@@ -459,7 +460,7 @@ def _embed_and_upsert(chunks: list[Chunk], store: ChromaStore, embedder: Embedde
 
 
 def _rank_of(audience: str) -> int:
-    return ACCESS_RANK.get(audience, ACCESS_RANK["staff"])
+    return audience_rank(audience)
 
 
 def _commit_group(group, settings, manifest, store, embedder, cache, report, notify, crashed_before=False) -> None:

@@ -309,13 +309,13 @@ class IndexState:
         missing = self.manifest_ids - self.store_ids
         assert not orphans, f"orphaned chunks in the store: {sorted(orphans)[:5]}"
         assert not missing, f"manifest chunks missing from the store: {sorted(missing)[:5]}"
-        from assistant.settings import ACCESS_RANK
+        from assistant.access import audience_rank
 
         for doc_id, rec in m.docs.items():
             for cid in rec.chunk_ids:
                 assert self.metas[cid]["doc_id"] == doc_id
                 assert self.metas[cid]["audience"] == rec.audience, f"{cid}: stored audience is stale"
-                assert self.partition_of[cid] == ACCESS_RANK[rec.audience], f"{cid} is in the wrong access partition"
+                assert self.partition_of[cid] == audience_rank(rec.audience), f"{cid} is in the wrong access partition"
         assert self.store.count() == len(self.store_ids)
         kw = self.keyword
         assert kw is not None, "no keyword index on disk"
