@@ -2,7 +2,7 @@
 
 One FastAPI app carries the REST API (``/api/...``, documented at ``/api/docs``), the sign-in
 pages, and the Gradio UI mounted at ``/``. The assistant's index and model load in a background
-thread, so the port opens at once. Everything here is wiring; the work is in ``assistant/``.
+thread, so the port opens at once. Everything here is wiring; the web face is in ``assistant/web/``, the work in ``assistant/``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ log = logging.getLogger("app")
 
 def create_app(settings, *, warm_up: bool = True):
     """The FastAPI app with the API routes and the Gradio UI mounted at ``/``."""
-    from assistant.api import AppContext, LoginRedirect, build_router, validation_error
+    from assistant.web.context import AppContext
+    from assistant.web.middleware import LoginRedirect, validation_error
+    from assistant.web.routes import build_router
 
     ctx = AppContext(settings)
     if warm_up:  # the index and model load while gradio is imported and the UI built (~2 s)
@@ -27,7 +29,8 @@ def create_app(settings, *, warm_up: bool = True):
     from fastapi import FastAPI
     from fastapi.exceptions import RequestValidationError
 
-    from assistant.ui import CSS, build_ui, theme
+    from assistant.web.style import CSS, theme
+    from assistant.web.ui import build_ui
 
     app = FastAPI(
         title="Programme documents assistant",
@@ -77,11 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     prepare_offline()
     configure_logging(args.verbose)
     logging.getLogger("app").setLevel(logging.INFO)
-    logging.getLogger("assistant.api").setLevel(logging.INFO)
+    logging.getLogger("assistant.web").setLevel(logging.INFO)
     from pydantic import ValidationError
 
     from assistant.settings import load_settings
-    from assistant.users import UsersFileError
+    from assistant.web.users import UsersFileError
 
     try:
         settings = load_settings(

@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from assistant.access import ROLES
 from benchmarks.common import ROOT, machine
 
 START, END = "<!-- sample-answers:start -->", "<!-- sample-answers:end -->"
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     from ingest.pipeline import sync
 
     questions = [c.question for s in load_suites([str(ROOT / "evals/suites/core.yaml")]) for c in s.cases
-                 if not c.history and c.role in ("public", "partner", "staff", "admin")]
+                 if not c.history and c.role in ROLES]
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(index_dir=Path(tmp) / "index", audit_log=None, corpus_dir=ROOT / "corpus")
         sync([ROOT / "corpus"], settings)

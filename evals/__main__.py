@@ -11,6 +11,7 @@ import json
 import sys
 from pathlib import Path
 
+from assistant.access import ROLES
 from evals.metrics import DEFINITIONS
 
 FMT = argparse.RawDescriptionHelpFormatter
@@ -79,7 +80,7 @@ def _index_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--chroma-host", help="Chroma server host (setting chroma_host)")
     g.add_argument("--chroma-port", type=int, help="Chroma server port")
     p.add_argument("--map", metavar="FIELD=COLUMN,...", help="column mapping for CSV / foreign JSONL suites")
-    p.add_argument("--role-override", choices=["public", "partner", "staff", "admin"], metavar="ROLE", help="ask every case as this role")
+    p.add_argument("--role-override", choices=list(ROLES), metavar="ROLE", help="ask every case as this role")
     p.add_argument("--k", type=int, help="retrieval depth for hit@k / recall@k (default: setting top_k)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
     p.add_argument("-v", "--verbose", action="store_true")

@@ -2,7 +2,7 @@
 
 The feedback SQLite has a table ``feedback`` with columns question, answer,
 citations (JSON), rating (-1/+1), comment, role, settings_hash and a time
-(``created_at`` or ``time``). When ``assistant.feedback`` is installed its
+(``created_at`` or ``time``). When ``assistant.web.feedback`` is installed its
 ``FeedbackStore(db).rows()`` is used; otherwise the table is read directly. Every drafted case has ``should_decline: null`` (so the
 suite will not run until someone decides), the comment and the answer given in
 ``notes``, and the tag ``from-feedback``.
@@ -33,9 +33,9 @@ class FeedbackError(RuntimeError):
 
 
 def _from_module(db: Path) -> list[dict[str, Any]] | None:
-    """Records through ``assistant.feedback.FeedbackStore`` when that module is there, else ``None``."""
+    """Records through ``assistant.web.feedback.FeedbackStore`` when that module is there, else ``None``."""
     try:
-        from assistant.feedback import FeedbackStore
+        from assistant.web.feedback import FeedbackStore
     except ImportError:
         return None
     try:

@@ -125,7 +125,7 @@ def machine() -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from assistant.users import add_user
+    from assistant.web.users import add_user
 
     started = time.time()
     work = Path(tempfile.mkdtemp(prefix="pa-reliability-"))

@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         login = None
         if args.role == "admin":
             sys.path.insert(0, str(ROOT))
-            from assistant.users import add_user
+            from assistant.web.users import add_user
 
             login = ("screenshots", secrets.token_urlsafe(12))
             add_user(Path(tmp) / "users.yaml", login[0], "admin", login[1])

@@ -36,7 +36,7 @@ ROLE_USER = {role: name for name, (role, _) in USERS.items()}
 ROLES = ("anonymous", "public", "demo", "partner", "staff", "admin")
 RANK = {"public": 0, "demo": 0, "partner": 1, "staff": 2, "admin": 2}
 AUDIENCE_RANK = {"public": 0, "partner": 1, "staff": 2}
-LEVEL = {"public": 0, "partner": 1, "staff": 2, "admin": 3}  # "may act as" order (assistant.users.ROLE_LEVEL)
+LEVEL = {"public": 0, "partner": 1, "staff": 2, "admin": 3}  # "may act as" order (assistant.access)
 STAFF_DOC = "internal/staff-note-nominations.md"
 STAFF_MARK = "STAFF-ONLY-NOTE-01"
 STAFF_SENTENCES = ("Do not forward to partner officials or publish",
@@ -46,7 +46,7 @@ WRONG_PASSWORD = "Wrong-Pass-7f3a9c"
 
 @pytest.fixture(scope="module")
 def apps(tmp_path_factory):
-    from assistant.users import add_user
+    from assistant.web.users import add_user
 
     base = tmp_path_factory.mktemp("access")
     index = hash_index(tmp_path_factory.getbasetemp())
@@ -337,7 +337,8 @@ def test_passwords_are_stored_as_argon2_hashes(apps):
 def test_tokens_are_compared_in_constant_time(monkeypatch):
     import hmac
 
-    import assistant.users as users
+    import assistant.web.sessions as users
+    from assistant.web.users import Users
 
     assert "hmac.compare_digest" in inspect.getsource(users.TokenStore.lookup)
     calls = []
@@ -350,7 +351,7 @@ def test_tokens_are_compared_in_constant_time(monkeypatch):
     assert store.lookup(token).name == "pat"
     assert len(calls) == 2  # every secret check goes through compare_digest, the right one and the wrong one
     # unknown users cost an argon2 verification too, so a name cannot be probed by timing
-    u = users.Users.__new__(users.Users)
+    u = Users.__new__(Users)
     u._users, u._dummy_hash, u.path = {}, None, Path("/nonexistent")
     u._reload = lambda: None
     assert u.verify("nobody", "whatever-123") is None and u._dummy_hash.startswith("$argon2id$")

@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.feedback import FeedbackStore
-from assistant.users import add_user
+from assistant.web.feedback import FeedbackStore
+from assistant.web.users import add_user
 from reliability.harness import AppProcess, copy_index
 
 pytestmark = pytest.mark.slow

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.users import add_user
+from assistant.web.users import add_user
 from reliability.harness import AppProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

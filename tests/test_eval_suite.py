@@ -296,7 +296,7 @@ def test_from_feedback_cli(tmp_path, capsys):
 
 
 def test_from_feedback_reads_the_app_store(tmp_path):
-    feedback = pytest.importorskip("assistant.feedback")
+    feedback = pytest.importorskip("assistant.web.feedback")
     store = feedback.FeedbackStore(tmp_path / "fb.sqlite")
     store.add("Is there a fee?", "Yes [1].", [{"doc_id": "overview.md", "page": 2}], rating=-1, comment="no fee is stated", role="public")
     store.add("Where?", "Malaysia.", [], rating=1)

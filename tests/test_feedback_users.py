@@ -13,17 +13,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant import uploads
-from assistant.feedback import FeedbackStore
-from assistant.feedback import main as feedback_main
-from assistant.users import (
-    LoginThrottle,
-    TokenStore,
+from assistant.web import uploads
+from assistant.web.feedback import FeedbackStore
+from assistant.web.feedback import main as feedback_main
+from assistant.access import may_act_as
+from assistant.web.sessions import LoginThrottle, TokenStore
+from assistant.web.users import (
     Users,
     UsersFileError,
     add_user,
     hash_password,
-    may_act_as,
     read_users,
     verify_password,
 )
@@ -128,7 +127,7 @@ def test_bad_user_names_are_rejected(tmp_path, name):
 
 def test_users_cli_with_password_stdin(tmp_path):
     path = tmp_path / "users.yaml"
-    cmd = [sys.executable, "-m", "assistant.users", "--file", str(path), "add", "amara", "--role", "partner", "--password-stdin"]
+    cmd = [sys.executable, "-m", "assistant.web.users", "--file", str(path), "add", "amara", "--role", "partner", "--password-stdin"]
     done = subprocess.run(cmd, input="s3cret-pass\n", capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.returncode == 0, done.stderr
     assert Users(path).verify("amara", "s3cret-pass").role == "partner"
@@ -238,7 +237,7 @@ def test_upload_reindex_and_remove(make_settings, tmp_path):
 # --- rendering: document and user text is escaped ---------------------------------------------
 def test_rendering_escapes_document_and_user_text():
     from assistant.types import Answer, Citation
-    from assistant.ui import render_answer, render_documents, render_user
+    from assistant.web.render import render_answer, render_documents, render_user
 
     evil = "<script>alert(1)</script>"
     cite = Citation(n=1, doc_id=f"uploads/{evil}.md", title=f"Title {evil}", page=3, quote=f"Fact {evil} here.",
@@ -259,7 +258,7 @@ def test_rendering_escapes_document_and_user_text():
 
 
 def test_answer_json_matches_cli_shape():
-    from assistant.api import answer_json, file_url
+    from assistant.web.context import answer_json, file_url
     from assistant.types import Answer, Citation
 
     c = Citation(n=1, doc_id="a/b c.pdf", title="T", page=2, quote="q", source_path="corpus/a/b c.pdf", passage="long")

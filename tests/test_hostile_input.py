@@ -121,7 +121,7 @@ def test_docx_of_many_tiny_paragraphs_loads_in_linear_time():
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     """An app with an admin, uploads limited to 1 MB, over a copy of the hash-embedded corpus index."""
-    from assistant.users import add_user
+    from assistant.web.users import add_user
 
     base = tmp_path_factory.mktemp("hostile")
     corpus = base / "corpus"
@@ -214,7 +214,7 @@ def test_zip_bomb_oversized_and_empty_uploads_change_nothing(app):
 
 
 def test_safe_name_keeps_every_upload_inside_the_uploads_folder(tmp_path):
-    from assistant import uploads
+    from assistant.web import uploads
     from assistant.settings import Settings
 
     settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "ix", audit_log=None)
@@ -346,7 +346,7 @@ HTML_BITS = ("<img src=x onerror=alert(1)>", "<script>alert('x')</script>")
 
 @pytest.mark.slow
 def test_injected_document_never_steers_the_answers(real_index, tmp_path):
-    from assistant.render import render_answer
+    from assistant.web.render import render_answer
     from assistant.service import Assistant
     from ingest.pipeline import sync
 

@@ -44,7 +44,7 @@ def base_index(tmp_path_factory) -> Path:
 @pytest.fixture
 def workspace(tmp_path, base_index):
     """A private corpus copy, index copy and users file (one admin)."""
-    from assistant.users import add_user
+    from assistant.web.users import add_user
 
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)

@@ -7,38 +7,11 @@ module plus one line here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Protocol
-
+from assistant.backends.base import AnswerBackend, BackendError, Draft
 from assistant.citations import Scorer
 from assistant.settings import Settings
-from assistant.types import Passage
 
-
-class BackendError(RuntimeError):
-    """The model backend failed (server down, model missing); the message says what to do."""
-
-
-@dataclass(frozen=True)
-class Draft:
-    """A backend's answer before verification: text with ``[n]`` markers into the passages."""
-
-    text: str
-    declined: bool = False
-    reason: str = ""
-
-
-class AnswerBackend(Protocol):
-    name: str
-
-    def draft(self, question: str, passages: list[Passage]) -> Draft:
-        """Write an answer to ``question`` from ``passages`` (numbered from 1)."""
-        ...
-
-    def stream(self, question: str, passages: list[Passage]) -> Iterator[str]:
-        """The same draft as pieces of text, as they are produced."""
-        ...
+__all__ = ["AnswerBackend", "BackendError", "Draft", "make_backend"]
 
 
 def make_backend(settings: Settings, scorer: Scorer) -> AnswerBackend:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from assistant.backends import Draft
+from assistant.backends.base import Draft
 from assistant.citations import Scorer
 from assistant.settings import Settings
 from assistant.text import (

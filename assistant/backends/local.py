@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from assistant.backends import BackendError, Draft
+from assistant.backends.base import BackendError, Draft
 from assistant.backends.prompt import completion_prompt
 from assistant.settings import Settings
 from assistant.types import Passage

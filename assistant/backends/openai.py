@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from assistant.backends import BackendError, Draft
+from assistant.backends.base import BackendError, Draft
 from assistant.backends.prompt import DECLINE_TOKEN, chat_messages
 from assistant.settings import Settings
 from assistant.types import Passage

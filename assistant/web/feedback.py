@@ -1,6 +1,6 @@
 """Thumbs up/down on answers, kept in SQLite (setting ``feedback_db``) and exported to CSV or JSONL.
 
-Export: ``python -m assistant.feedback export --format csv|jsonl [--out FILE]``.
+Export: ``python -m assistant.web.feedback export --format csv|jsonl [--out FILE]``.
 """
 
 from __future__ import annotations
@@ -147,9 +147,9 @@ def _csv_safe(value: Any) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m assistant.feedback",
+        prog="python -m assistant.web.feedback",
         description="Export the thumbs up/down that readers gave answers.",
-        epilog="example: python -m assistant.feedback export --format csv --out feedback.csv",
+        epilog="example: python -m assistant.web.feedback export --format csv --out feedback.csv",
     )
     p.add_argument("--config", help="TOML or YAML settings file (or PA_CONFIG)")
     p.add_argument("--db", type=Path, help="feedback SQLite file (default: the feedback_db setting)")

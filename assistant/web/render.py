@@ -11,7 +11,7 @@ import re
 import time
 from typing import Any
 
-from assistant.api import file_url
+from assistant.web.context import file_url
 from assistant.types import DOC_TYPES
 
 _MARKER = re.compile(r"\[(\d+)\]")

@@ -12,11 +12,11 @@ from typing import Any
 
 import yaml
 
+from assistant.access import AUDIENCES
 from assistant.settings import Settings
 from assistant.types import DOC_TYPES
 
 UPLOADS = "uploads"
-AUDIENCES = ("public", "partner", "staff")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 MAX_NAME = 120
 

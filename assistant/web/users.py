@@ -1,11 +1,11 @@
-"""Users (argon2 password hashes and roles in a YAML file) and in-memory login tokens.
+"""Users: argon2 password hashes and roles in a YAML file, and the ``python -m assistant.web.users`` CLI.
 
 The users file looks like::
 
     users:
       amara: {password_hash: "$argon2id$...", role: partner}
 
-Add a user with ``python -m assistant.users add NAME --role partner`` (asks for the password,
+Add a user with ``python -m assistant.web.users add NAME --role partner`` (asks for the password,
 or reads it from stdin with ``--password-stdin``). Without a users file the app runs as the
 public demo: everybody is ``public``.
 """
@@ -14,22 +14,18 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import hmac
 import re
 import secrets
 import sys
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from assistant.access import ROLES, check_role
 from assistant.yamlfile import load_yaml
 
-ROLES = ("public", "partner", "staff", "admin")
-# Privilege order for "may act as": admin sees what staff sees, but staff may not act as admin.
-ROLE_LEVEL = {role: level for level, role in enumerate(ROLES)}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 MIN_PASSWORD = 8
 
@@ -43,17 +39,6 @@ class User:
     name: str
     role: str
     password_hash: str = ""
-
-
-def check_role(role: str) -> str:
-    if role not in ROLES:
-        raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
-    return role
-
-
-def may_act_as(caller_role: str, wanted_role: str) -> bool:
-    """Whether a caller may ask with ``wanted_role`` (never above their own role)."""
-    return ROLE_LEVEL[check_role(wanted_role)] <= ROLE_LEVEL[check_role(caller_role)]
 
 
 def check_name(name: str) -> str:
@@ -180,81 +165,6 @@ def remove_user(path: Path, name: str) -> None:
     _write(path, data)
 
 
-@dataclass(frozen=True)
-class Session:
-    name: str
-    role: str
-    expires: float
-
-
-class TokenStore:
-    """Bearer tokens and browser sessions kept in memory, ``<id>.<secret>``, with expiry.
-
-    The id finds the entry; the secret is compared with :func:`hmac.compare_digest`.
-    Restarting the server logs everybody out, which is acceptable for this app.
-    """
-
-    def __init__(self, ttl_s: float = 12 * 3600) -> None:
-        self.ttl_s = ttl_s
-        self._entries: dict[str, tuple[str, Session]] = {}
-        self._lock = threading.Lock()
-
-    def issue(self, name: str, role: str, ttl_s: float | None = None) -> str:
-        token_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
-        session = Session(name, role, time.time() + (ttl_s or self.ttl_s))
-        with self._lock:
-            self._purge()
-            self._entries[token_id] = (secret, session)
-        return f"{token_id}.{secret}"
-
-    def lookup(self, token: str | None) -> Session | None:
-        if not token or not isinstance(token, str) or "." not in token:
-            return None
-        token_id, _, secret = token.partition(".")
-        with self._lock:
-            entry = self._entries.get(token_id)
-        if entry is None or not hmac.compare_digest(entry[0].encode(), secret.encode()):
-            return None
-        if entry[1].expires < time.time():
-            self.revoke(token)
-            return None
-        return entry[1]
-
-    def revoke(self, token: str | None) -> None:
-        if token and "." in token:
-            with self._lock:
-                self._entries.pop(token.partition(".")[0], None)
-
-    def _purge(self) -> None:
-        now = time.time()
-        for key in [k for k, (_, s) in self._entries.items() if s.expires < now]:
-            del self._entries[key]
-
-
-class LoginThrottle:
-    """At most ``limit`` failed logins per key (name and client) in ``window_s`` seconds."""
-
-    def __init__(self, limit: int = 5, window_s: float = 60.0) -> None:
-        self.limit, self.window_s = limit, window_s
-        self._failures: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
-
-    def blocked(self, key: str) -> bool:
-        now = time.time()
-        with self._lock:
-            recent = [t for t in self._failures.get(key, []) if now - t < self.window_s]
-            self._failures[key] = recent
-            return len(recent) >= self.limit
-
-    def failed(self, key: str) -> None:
-        with self._lock:
-            self._failures.setdefault(key, []).append(time.time())
-
-    def succeeded(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
-
-
 # --- command line -----------------------------------------------------------------------
 def _users_path(args) -> Path:
     if args.file:
@@ -269,9 +179,9 @@ def _users_path(args) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m assistant.users",
+        prog="python -m assistant.web.users",
         description="Manage the app's users file (argon2 password hashes and roles).",
-        epilog="example: echo 's3cret-pass' | python -m assistant.users add amara --role partner --password-stdin --file users.yaml",
+        epilog="example: echo 's3cret-pass' | python -m assistant.web.users add amara --role partner --password-stdin --file users.yaml",
     )
     p.add_argument("--file", help="users file (default: the users_file setting)")
     p.add_argument("--config", help="TOML or YAML settings file (or PA_CONFIG)")

@@ -1,0 +1,24 @@
+"""The sign-in page: plain HTML, no script, every value escaped."""
+
+from __future__ import annotations
+
+import html
+
+
+def login_html(error: str = "", name: str = "") -> str:
+    message = f'<p class="err" role="alert">{html.escape(error)}</p>' if error else ""
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in: programme documents assistant</title>
+<style>
+body{{font-family:system-ui,sans-serif;background:#f4f6f8;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center}}
+main{{background:#fff;padding:2rem;border-radius:12px;box-shadow:0 2px 12px rgba(0,0,0,.08);width:min(360px,92vw);box-sizing:border-box}}
+h1{{font-size:1.25rem;margin:0 0 1rem}} label{{display:block;margin:.75rem 0 .25rem;font-weight:600}}
+input{{width:100%;padding:.6rem;font-size:1rem;border:1px solid #bbb;border-radius:6px;box-sizing:border-box}}
+button{{margin-top:1.25rem;width:100%;padding:.7rem;font-size:1rem;border:0;border-radius:6px;background:#1d4ed8;color:#fff;cursor:pointer}}
+button:focus,input:focus{{outline:3px solid #93c5fd}} .err{{color:#b91c1c}} .hint{{color:#555;font-size:.9rem}}
+</style></head><body><main><h1>Programme documents assistant</h1>{message}
+<form method="post" action="/login"><label for="name">Name</label>
+<input id="name" name="name" autocomplete="username" required autofocus value="{html.escape(name)}">
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button></form>
+<p class="hint">No account? Ask an administrator.</p></main></body></html>"""

@@ -1,0 +1,26 @@
+"""The REST API and the browser sign-in pages, one module per group of routes.
+
+Routes (documented at ``/api/docs``): ``POST /api/token``, ``POST /api/ask``, ``POST /api/eligibility``,
+``GET /api/documents``, ``GET /api/documents/{doc_id}/file``, ``POST /api/feedback``,
+``GET /api/health``; ``/login`` and ``/logout`` for the browser.
+
+When a users file is configured every route but health, token and login needs a caller: a
+bearer token from ``POST /api/token``, or (for GET routes, so that file links in the browser
+work) the browser's session cookie. The caller's role decides what is retrieved and listed.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from assistant.web.context import AppContext
+
+
+def build_router(ctx: AppContext) -> APIRouter:
+    """Every route of the app but the Gradio UI, for ``app.include_router``."""
+    from assistant.web.routes import auth, documents, health, questions
+
+    router = APIRouter()
+    for module in (health, auth, questions, documents):
+        router.include_router(module.router(ctx))
+    return router

@@ -1,0 +1,173 @@
+"""The Ask tab: filters, the chat with streamed, cited answers, and thumbs up/down with a comment."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from assistant.web.context import CITATION_KEYS, AppContext
+from assistant.web.render import make_filters, render_answer, render_draft, render_error, render_status, render_user
+from assistant.web.tabs import UI_ONLY, role_of
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = (
+    "When did Japan start supporting prison management in Myanmar?",
+    "Which assistance strands does UNAFEI run in Southeast Asia?",
+    "What does the Nepal programme support?",
+    "Which ICC seminars were held in 2010?",
+)
+
+# The chatbot scrolls to its bottom; bring the start of the newest answer into view instead.
+SHOW_ANSWER_JS = """() => { setTimeout(() => {
+  const answers = document.querySelectorAll('#pa-chat .pa-answer');
+  if (answers.length) answers[answers.length - 1].scrollIntoView({block: 'start'});
+}, 800); }"""
+
+
+@dataclass
+class AskTab:
+    """The components other parts of the page fill in (the filters' choices on load)."""
+
+    programme: Any
+    place: Any
+    year: Any
+    doc_type: Any
+
+
+def new_conv() -> dict[str, Any]:
+    return {"display": [], "turns": [], "records": {}, "feedback": {}, "comment_for": None}
+
+
+# --- handlers ---------------------------------------------------------------------------------
+def ask(ctx: AppContext, question, conv, programme, place, year, doc_type, request):
+    """Stream one answer into the chat: status lines, then the draft, then the checked answer."""
+    conv = conv or new_conv()
+    text = (question or "").strip()
+    if not text:
+        gr.Warning("Type a question first.")
+        yield gr.update(), conv["display"], conv
+        return
+    role = role_of(ctx, request)
+    display = conv["display"] + [{"role": "user", "content": render_user(text)},
+                                 {"role": "assistant", "content": render_status("Searching the documents…")}]
+    index = len(display) - 1
+    yield "", display, conv
+    searched = None
+    try:
+        assistant = ctx.assistant()
+        for event in assistant.stream(text, conv["turns"], role, make_filters(programme, place, year, doc_type)):
+            if event["type"] == "searched_for":
+                searched = event["query"] if event["rewritten"] else None
+                display[index] = {"role": "assistant", "content": render_status("Reading the passages found…", searched)}
+            elif event["type"] == "draft":
+                display[index] = {"role": "assistant", "content": render_draft(event["text"], searched)}
+            elif event["type"] == "answer":
+                answer = event["answer"]
+                display[index] = {"role": "assistant", "content": render_answer(answer, f"src-{index}")}
+                conv["turns"] = conv["turns"] + [{"role": "user", "content": answer.question},
+                                                 {"role": "assistant", "content": answer.text}]
+                conv["records"][index] = {
+                    "question": answer.question, "answer": answer.text, "role": role,
+                    "citations": [{k: getattr(c, k) for k in CITATION_KEYS} for c in answer.citations],
+                    "settings_hash": answer.settings_hash, "index_version": answer.index_version,
+                }
+            yield "", display, conv
+    except ValueError as exc:
+        display[index] = {"role": "assistant", "content": render_error(str(exc))}
+    except Exception as exc:  # a broken index or model must show as a message, not a stack trace
+        log.exception("answering failed")
+        display[index] = {"role": "assistant", "content": render_error(f"The assistant is not available ({type(exc).__name__}: {exc}).")}
+    conv["display"] = display
+    yield "", display, conv
+
+
+def clear():
+    conv = new_conv()
+    return conv["display"], conv, gr.update(visible=False), ""
+
+
+def rate(ctx: AppContext, data, conv, request):
+    """Store a thumbs up or down on an answer (a second click changes it) and offer a comment box."""
+    conv = conv or new_conv()
+    index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+    record = conv["records"].get(index)
+    rating = 1 if data.liked in (True, "Like") else -1 if data.liked in (False, "Dislike") else None
+    if record is None or rating is None:
+        return gr.update(visible=False), gr.update(), "", conv
+    fid = conv["feedback"].get(index)
+    if fid is None:
+        fid = ctx.feedback.add(record["question"], record["answer"], record["citations"], rating, "", record["role"],
+                               record["settings_hash"], user=getattr(request, "username", None),
+                               index_version=record["index_version"])
+        conv["feedback"][index] = fid
+    else:
+        ctx.feedback.update(fid, rating=rating)
+    conv["comment_for"] = index
+    word = "helpful" if rating > 0 else "not helpful"
+    return (gr.update(visible=True), gr.update(value=""), f"Saved: marked {word}. Add a comment below if you like.", conv)
+
+
+def send_comment(ctx: AppContext, comment, conv):
+    conv = conv or new_conv()
+    fid = conv["feedback"].get(conv.get("comment_for"))
+    if fid is None:
+        return gr.update(visible=False), "", "Rate an answer first (thumbs up or down).", conv
+    ctx.feedback.update(fid, comment=comment or "")
+    conv["comment_for"] = None
+    return gr.update(visible=False), "", "Thank you: your feedback was saved.", conv
+
+
+def pick_example(data: gr.SelectData) -> str:
+    value = data.value
+    return value.get("text", "") if isinstance(value, dict) else str(value)
+
+
+# --- layout and wiring ------------------------------------------------------------------------
+def build(ctx: AppContext, conv: gr.State) -> AskTab:
+    """Lay out the Ask tab (inside an open ``gr.Tab``) and wire its events."""
+    with gr.Accordion("Filters", open=False, elem_id="pa-filters"):
+        with gr.Row(equal_height=True):
+            f_programme = gr.Dropdown(label="Programme", choices=[("Any", "")], value="", min_width=160)
+            f_place = gr.Dropdown(label="Country or region", choices=[("Any", "")], value="", min_width=160)
+            f_year = gr.Dropdown(label="Year", choices=[("Any", "")], value="", min_width=100)
+            f_type = gr.Dropdown(label="Document type", choices=[("Any", "")], value="", min_width=160)
+    chat = gr.Chatbot(
+        elem_id="pa-chat", label="Conversation", show_label=False, layout="panel", height="58vh", min_height=320, latex_delimiters=[],
+        examples=[{"text": q} for q in EXAMPLES], buttons=["copy"],
+        placeholder="<div class='pa-placeholder'><strong>Ask a question about the programme documents.</strong>"
+                    "<br>Answers cite their sources; open a source to read the passage in context.</div>",
+    )
+    with gr.Row(elem_id="pa-ask-row", equal_height=True):
+        question = gr.Textbox(label="Your question", show_label=False, container=False,
+                              placeholder="Ask a question, e.g. When did the Nepal programme start?",
+                              elem_id="pa-question", scale=6, lines=1, max_lines=6, autofocus=True)
+        ask_btn = gr.Button("Ask", variant="primary", elem_id="pa-ask", scale=1, min_width=70)
+        clear_btn = gr.Button("New chat", elem_id="pa-clear", scale=1, min_width=70)
+    feedback_note = gr.Markdown("", elem_id="pa-feedback-note")
+    with gr.Row(visible=False, elem_id="pa-comment-row") as comment_row:
+        comment = gr.Textbox(label="Comment on this answer (optional)", elem_id="pa-comment", scale=5, max_length=2000)
+        comment_btn = gr.Button("Send comment", elem_id="pa-comment-send", scale=1, min_width=80)
+
+    def on_ask(question, conv, programme, place, year, doc_type, request: gr.Request):
+        yield from ask(ctx, question, conv, programme, place, year, doc_type, request)
+
+    def on_like(data: gr.LikeData, conv, request: gr.Request):
+        return rate(ctx, data, conv, request)
+
+    def on_comment(comment, conv):
+        return send_comment(ctx, comment, conv)
+
+    ask_io = dict(inputs=[question, conv, f_programme, f_place, f_year, f_type], outputs=[question, chat, conv], **UI_ONLY)
+    question.submit(on_ask, **ask_io).then(None, js=SHOW_ANSWER_JS, **UI_ONLY)
+    ask_btn.click(on_ask, **ask_io).then(None, js=SHOW_ANSWER_JS, **UI_ONLY)
+    chat.example_select(pick_example, None, question, **UI_ONLY).then(on_ask, **ask_io).then(None, js=SHOW_ANSWER_JS, **UI_ONLY)
+    clear_btn.click(clear, None, [chat, conv, comment_row, feedback_note], **UI_ONLY)
+    feedback_io = dict(outputs=[comment_row, comment, feedback_note, conv], **UI_ONLY)
+    chat.like(on_like, [conv], **feedback_io)
+    comment.submit(on_comment, [comment, conv], **feedback_io)
+    comment_btn.click(on_comment, [comment, conv], **feedback_io)
+    return AskTab(f_programme, f_place, f_year, f_type)
