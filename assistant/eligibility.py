@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant import access
 from assistant.eligibility_catalogue import (
     DEFAULT_CATALOGUE,
     CatalogueError,
@@ -28,7 +29,6 @@ from assistant.eligibility_catalogue import (
 )
 from assistant.places import Place, PlaceError, country_name, find_places, regions, resolve
 from assistant.roles import RoleMatch, find_phrase, find_role, match_role, tokens, wordlist
-from assistant import access
 from assistant.types import Answer, AnswerSentence
 
 ORDER = {"eligible": 0, "depends": 1, "not eligible": 2}

@@ -15,9 +15,9 @@ from typing import Any
 import pycountry
 import yaml
 
+from assistant import access
 from assistant.places import country_name, has_region, is_developed, regions
 from assistant.roles import ROLES
-from assistant import access
 from assistant.types import Citation
 from assistant.yamlfile import load_yaml
 

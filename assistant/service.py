@@ -17,14 +17,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from assistant import access
+from assistant.access import check_role
 from assistant.backends import BackendError, make_backend
 from assistant.citations import Scorer, check, closest_sources, render
 from assistant.embedding import Embedder, embedder_for
 from assistant.followup import condense
 from assistant.keyword import KeywordIndex
 from assistant.retrieve import Retriever
-from assistant import access
-from assistant.access import check_role
 from assistant.settings import Settings
 from assistant.store import ChromaStore, DocRecord, Manifest, StoreUnavailableError
 from assistant.types import Answer, Filters, Passage

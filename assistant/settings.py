@@ -20,7 +20,6 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from assistant import access
 from assistant.yamlfile import load_yaml
 
-
 # Version of the ONNX export of the packaged encoder (assistant.bert): bump when the exported graph
 # changes; old exports are then ignored, and int8 vectors (which differ between exports) re-embedded.
 ONNX_EXPORT_VERSION = 3

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from assistant.access import may_act_as
 from assistant.web import uploads
 from assistant.web.feedback import FeedbackStore
 from assistant.web.feedback import main as feedback_main
-from assistant.access import may_act_as
 from assistant.web.sessions import LoginThrottle, TokenStore
 from assistant.web.users import (
     Users,
@@ -258,8 +258,8 @@ def test_rendering_escapes_document_and_user_text():
 
 
 def test_answer_json_matches_cli_shape():
-    from assistant.web.context import answer_json, file_url
     from assistant.types import Answer, Citation
+    from assistant.web.context import answer_json, file_url
 
     c = Citation(n=1, doc_id="a/b c.pdf", title="T", page=2, quote="q", source_path="corpus/a/b c.pdf", passage="long")
     data = answer_json(Answer(question="q", text="t [1].", declined=False, citations=(c,), searched_for="q"))

@@ -214,8 +214,8 @@ def test_zip_bomb_oversized_and_empty_uploads_change_nothing(app):
 
 
 def test_safe_name_keeps_every_upload_inside_the_uploads_folder(tmp_path):
-    from assistant.web import uploads
     from assistant.settings import Settings
+    from assistant.web import uploads
 
     settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "ix", audit_log=None)
     src = tmp_path / "src.md"
@@ -346,8 +346,8 @@ HTML_BITS = ("<img src=x onerror=alert(1)>", "<script>alert('x')</script>")
 
 @pytest.mark.slow
 def test_injected_document_never_steers_the_answers(real_index, tmp_path):
-    from assistant.web.render import render_answer
     from assistant.service import Assistant
+    from assistant.web.render import render_answer
     from ingest.pipeline import sync
 
     corpus = tmp_path / "corpus"

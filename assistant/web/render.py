@@ -11,8 +11,8 @@ import re
 import time
 from typing import Any
 
-from assistant.web.context import file_url
 from assistant.types import DOC_TYPES
+from assistant.web.context import file_url
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _CONTEXT_CHARS = 200  # characters of the chunk shown either side of the quoted passage
