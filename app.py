@@ -18,7 +18,7 @@ log = logging.getLogger("app")
 def create_app(settings, *, warm_up: bool = True):
     """The FastAPI app with the API routes and the Gradio UI mounted at ``/``."""
     from assistant.web.context import AppContext
-    from assistant.web.middleware import LoginRedirect, validation_error
+    from assistant.web.middleware import BodyLimit, LoginRedirect, OriginGuard, SecurityHeaders, validation_error
     from assistant.web.routes import build_router
 
     ctx = AppContext(settings)
@@ -36,13 +36,18 @@ def create_app(settings, *, warm_up: bool = True):
         title="Programme documents assistant",
         description="Cited answers over the programme documents. With a users file configured, "
         "get a token from POST /api/token and send it as 'Authorization: Bearer <token>'.",
-        docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
+        docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",  # /api/docs: our own page, no CDN
     )
     app.state.ctx = ctx
     app.add_exception_handler(RequestValidationError, validation_error)  # a 422, never a 500, whatever the input
     app.include_router(build_router(ctx))  # before the mount: routes added later would be shadowed by "/"
+    # Middleware, innermost first: the sign-in redirect; the body limit (before any parsing or auth);
+    # the origin check (before any route, Gradio's included); the framing headers on every response.
     if ctx.login_required:
         app.add_middleware(LoginRedirect, ctx=ctx)
+    app.add_middleware(BodyLimit, limit=int(settings.max_body_mb * 2**20), upload_limit=int((settings.upload_max_mb + 1) * 2**20))
+    app.add_middleware(OriginGuard, allowed_origins=settings.allowed_origins)
+    app.add_middleware(SecurityHeaders)
     private = [str(Path(p).resolve()) for p in (settings.corpus_dir, settings.index_dir, settings.feedback_db.parent)]
     if settings.users_file:
         private.append(str(Path(settings.users_file).resolve()))
@@ -99,7 +104,9 @@ def main(argv: list[str] | None = None) -> int:
 
     mode = f"sign-in required ({settings.users_file})" if settings.users_file else "public demo (no users file)"
     log.info("serving on http://%s:%d (%s); API docs at /api/docs", settings.host, settings.port, mode)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=5)
+    # proxy_headers off: X-Forwarded-For is read only from the trusted_proxies setting (assistant/web/signin.py)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=5,
+                proxy_headers=False)
     return 0
 
 

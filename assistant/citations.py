@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.confusables import looks_like_injection
 from assistant.embedding import Embedder
-from assistant.text import INJECTION, content_terms, overlap, split_sentences
+from assistant.text import content_terms, overlap, split_sentences
 from assistant.types import AnswerSentence, Citation, Passage
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
@@ -54,7 +55,7 @@ def _numbers(text: str) -> set[str]:
 
 def support(scorer: Scorer, claim: str, passage: Passage) -> tuple[float, str]:
     """How well ``passage`` backs ``claim`` (0..1), and the passage sentence that backs it best."""
-    sentences = [s for s in split_sentences(passage.text) if not INJECTION.search(s)] or [passage.text]
+    sentences = [s for s in split_sentences(passage.text) if not looks_like_injection(s)] or [passage.text]
     if claim in sentences:  # quoted verbatim (the extractive case): no need to measure
         return 1.0, claim
     sims = scorer.similarity(claim, sentences)
@@ -178,7 +179,7 @@ def closest_sources(passages: list[Passage], source_paths: dict[str, str], limit
             continue
         seen.add(p.doc_id)
         sentences = split_sentences(p.text)
-        first = next((x for x in sentences if len(x.split()) >= 6 and not INJECTION.search(x)), p.text)
+        first = next((x for x in sentences if len(x.split()) >= 6 and not looks_like_injection(x)), p.text)
         out.append(
             Citation(
                 n=len(out) + 1, doc_id=p.doc_id, title=p.title, page=p.page, quote=first[:300],

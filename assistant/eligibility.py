@@ -10,6 +10,8 @@ each of its clauses) is visible when its document's audience is within the reade
 from __future__ import annotations
 
 import argparse
+import copy
+import dataclasses
 import difflib
 import json
 import re
@@ -123,6 +125,15 @@ class EligibilityEngine:
         self.programmes, problems = read_catalogue(self.path)
         if problems:
             raise CatalogueError("\n".join(problems))
+
+    def as_indexed(self, audiences: dict[str, str]) -> EligibilityEngine:
+        """This engine with each programme's audience taken from its indexed document (``audiences``:
+        doc id -> audience, as ingested from the catalogue and sidecars); a programme whose document is
+        not indexed counts as the strictest audience. What a reader may see is decided by the index."""
+        view = copy.copy(self)
+        view.programmes = [dataclasses.replace(p, audience=audiences.get(p.doc_id, access.DEFAULT_AUDIENCE))
+                           for p in self.programmes]
+        return view
 
     def visible(self, reader_role: str = "public") -> list[Programme]:
         """Programmes whose document the reader may see (audience rank within the reader's)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 import re
 import threading
 import time
@@ -144,22 +145,22 @@ class Assistant:
     def source_paths(self) -> dict[str, str]:
         return {doc_id: rec.path for doc_id, rec in self.manifest.docs.items()}
 
-    def health(self) -> dict[str, Any]:
-        manifest = self.manifest
+    def health(self, role: str = "public") -> dict[str, Any]:
+        """Status and index identity, with totals for what ``role`` may see only (and no paths)."""
+        docs = self.documents(role)
         try:
-            chunks: int | None = self.store.count()
+            self.store.count()  # is the store reachable? (its total is not the reader's business)
             status = "ok"
         except StoreUnavailableError:
-            chunks, status = None, "store unavailable"
+            status = "store unavailable"
         return {
             "status": status,
-            "documents": len(manifest.docs),
-            "chunks": chunks,
+            "documents": len(docs),
+            "chunks": sum(len(d.chunk_ids) for d in docs),
             "embed_model": self.settings.embed_model,
             "backend": self.settings.backend,
             "settings_hash": self.settings.settings_hash,
-            "index_version": manifest.version,
-            "store": self.store.location,
+            "index_version": self.manifest.version,
         }
 
     # --- questions ----------------------------------------------------------------------
@@ -172,18 +173,21 @@ class Assistant:
             retriever = self._retriever
         return retriever.retrieve(query, check_role(role), filters, k)
 
-    def ask(self, question: str, history: list[dict] | None = None, role: str = "public", filters: Filters | dict | None = None) -> Answer:
+    def ask(self, question: str, history: list[dict] | None = None, role: str = "public", filters: Filters | dict | None = None,
+            user: str | None = None) -> Answer:
         answer = None
-        for event in self.stream(question, history, role, filters):
+        for event in self.stream(question, history, role, filters, user=user):
             if event["type"] == "answer":
                 answer = event["answer"]
         assert answer is not None
         return answer
 
     def stream(
-        self, question: str, history: list[dict] | None = None, role: str = "public", filters: Filters | dict | None = None
+        self, question: str, history: list[dict] | None = None, role: str = "public", filters: Filters | dict | None = None,
+        user: str | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Events: ``searched_for`` {query}, ``draft`` {text}, ``answer`` {answer: Answer}."""
+        """Events: ``searched_for`` {query}, ``draft`` {text}, ``answer`` {answer: Answer}. ``user``: the signed-in
+        reader's name, for the audit log."""
         started = time.perf_counter()
         timings: dict[str, float] = {}
         role = check_role(role)
@@ -205,7 +209,7 @@ class Assistant:
                 timings=timings, settings_hash=self.settings.settings_hash, index_version=self.manifest.version,
                 backend="eligibility",
             )
-            self._audit(answer, role)
+            self._audit(answer, role, user)
             yield {"type": "answer", "answer": answer}
             return
 
@@ -258,7 +262,7 @@ class Assistant:
             index_version=self.manifest.version,
             backend=self.settings.backend,
         )
-        self._audit(answer, role)
+        self._audit(answer, role, user)
         yield {"type": "answer", "answer": answer}
 
     def eligibility(
@@ -266,12 +270,10 @@ class Assistant:
         reader_role: str = "public",
     ) -> dict[str, Any]:
         """Every programme the reader may see with a verdict and the clauses behind it (ValueError on bad input)."""
-        from assistant.eligibility import default_engine
-
         path = self.settings.corpus_dir / "eligibility.yaml"
         if not path.is_file():
             raise ValueError(f"no eligibility catalogue at {path}")
-        result = default_engine(path).check(country or None, role or None, topic or None, programme or None,
+        result = self._eligibility_engine(path).check(country or None, role or None, topic or None, programme or None,
                                             reader_role=check_role(reader_role))
         return result.to_dict()
 
@@ -280,27 +282,37 @@ class Assistant:
         path = self.settings.corpus_dir / "eligibility.yaml"
         if not path.is_file():
             return None
-        from assistant.eligibility import default_engine
-
-        answer = default_engine(path).answer(question, reader_role=role)
+        answer = self._eligibility_engine(path).answer(question, reader_role=role)
         if answer is None:
             return None
         paths = self.source_paths()
         cites = tuple(dataclasses.replace(c, source_path=paths.get(c.doc_id, c.source_path)) for c in answer.citations)
         return dataclasses.replace(answer, citations=cites)
 
-    def _audit(self, answer: Answer, role: str) -> None:
+    def _eligibility_engine(self, path: Path):
+        """The catalogue's engine, with what each reader may see decided by the indexed documents' audiences
+        (a sidecar that makes a programme's document staff hides the programme from partners here too)."""
+        from assistant.eligibility import default_engine
+
+        return default_engine(path).as_indexed({d: rec.audience for d, rec in self.manifest.docs.items()})
+
+    def _audit(self, answer: Answer, role: str, user: str | None = None) -> None:
+        """Append the answer to the audit log (who asked, as what role); the file is its owner's only."""
         path = self.settings.audit_log
         if path is None:
             return
-        record = {"time": time.time(), "role": role, **answer.to_dict()}
+        record = {"time": time.time(), "user": user, "role": role, **answer.to_dict()}
         for c in record["citations"]:
             c.pop("passage", None)
         record.pop("closest_sources", None)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with self._audit_lock, open(path, "a", encoding="utf-8") as fh:
-                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+            with self._audit_lock:
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                with os.fdopen(fd, "a", encoding="utf-8") as fh:
+                    if os.fstat(fd).st_mode & 0o077:  # a log made before this rule, or under a loose umask
+                        os.fchmod(fd, 0o600)
+                    fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         except OSError as exc:  # an audit failure must not take answers down
             log.error("cannot write the audit log %s: %s", path, exc)
 

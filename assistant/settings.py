@@ -114,6 +114,25 @@ class Settings(BaseSettings):
         None, description="YAML file of users (hashed passwords, roles); when unset everybody is 'public'."
     )
     upload_max_mb: float = Field(20.0, gt=0, description="Largest upload accepted by the app.")
+    max_body_mb: float = Field(
+        4.0, gt=0, description="Largest request body the app reads (uploads: upload_max_mb plus 1 MB); larger gets 413 "
+        "before it is parsed or its caller checked.",
+    )
+    sessions_db: Path | None = Field(
+        None, description="SQLite file of signed-in sessions and bearer tokens (kept across restarts); default: "
+        "sessions.sqlite beside feedback_db.",
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list, description="Other origins (e.g. 'https://docs.example.org') whose pages may call the app "
+        "with the reader's cookie; the app's own host:port is always allowed, every other origin refused.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Addresses of reverse proxies whose X-Forwarded-For names the client (for the "
+        "sign-in throttle); empty (the default): X-Forwarded-For is ignored.",
+    )
+    password_checks: int = Field(
+        4, ge=1, description="Password checks (argon2, 64 MiB each) run at once; more sign-ins wait, then get 503.",
+    )
 
     @field_validator("default_audience")
     @classmethod
@@ -148,6 +167,10 @@ class Settings(BaseSettings):
             sort_keys=True,
         )
         return hashlib.sha256(blob.encode()).hexdigest()[:10]
+
+    @property
+    def sessions_path(self) -> Path:
+        return self.sessions_db or Path(self.feedback_db).parent / "sessions.sqlite"
 
     @property
     def models_dir(self) -> Path:

@@ -28,9 +28,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.access import audience_rank
 from assistant.embedding import Embedder, EmbeddingCache, embedder_for
 from assistant.keyword import KeywordIndex
-from assistant.access import audience_rank
 from assistant.settings import Settings
 from assistant.store import ChromaStore, DocRecord, Manifest
 from assistant.types import Chunk, DocMeta
@@ -141,13 +141,22 @@ def _scan(paths: list[Path]) -> tuple[list[tuple[Path, Path]], list[Path]]:
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
                 for name in sorted(filenames):
                     file = Path(dirpath) / name
-                    if not name.startswith(".") and not is_metadata_file(file):
+                    if not name.startswith(".") and not is_metadata_file(file) and not _leaves(given, file):
                         found.append((given, file))
         elif given.is_file():
             found.append((given.parent, given))
         else:
             raise FileNotFoundError(f"no such file or folder: {given}")
     return found, roots
+
+
+def _leaves(root: Path, file: Path) -> bool:
+    """A symlink whose target lies outside ``root`` is never followed (nor indexed); os.walk already
+    leaves linked folders alone."""
+    if not file.is_symlink() or file.resolve().is_relative_to(root.resolve()):
+        return False
+    log.warning("skipping %s: a link to a file outside the corpus", file)
+    return True
 
 
 def _hash_file(path: Path, meta: DocMeta) -> str:

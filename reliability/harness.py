@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -141,6 +142,14 @@ class EventResult:
     messages: list[dict]
 
 
+def sign_in_form(client: httpx.Client, name: str, password: str) -> httpx.Response:
+    """Sign in as a browser does: open /login (its form carries a CSRF token, matched by a cookie), then post it."""
+    page = client.get("/login", follow_redirects=False)
+    found = re.search(r'name="csrf" value="([^"]*)"', page.text)
+    data = {"name": name, "password": password, "csrf": found.group(1) if found else ""}
+    return client.post("/login", data=data, follow_redirects=False)
+
+
 class GradioSession:
     """One browser session without a browser: sign in through /login, then trigger the UI's events
     (found by the ``elem_id`` of the button that triggers them) through Gradio's queue, as the page does."""
@@ -150,7 +159,7 @@ class GradioSession:
         self.client = httpx.Client(base_url=url, timeout=timeout)
         self.session_hash = uuid.uuid4().hex[:11]
         if name:
-            r = self.client.post("/login", data={"name": name, "password": password or ""}, follow_redirects=False)
+            r = sign_in_form(self.client, name, password or "")
             if r.status_code != 303:
                 raise GradioError(f"sign-in as {name} failed: {r.status_code}")
         self._config: dict | None = None

@@ -25,6 +25,7 @@ from reliability.harness import (
     copy_index,
     hash_index,
     index_settings,
+    sign_in_form,
     unexpected_errors,
 )
 
@@ -240,7 +241,7 @@ def browser(apps, role: str) -> httpx.Client:
     client = httpx.Client(base_url=apps["secured"].url, timeout=60)
     if role != "anonymous":
         name = ROLE_USER[role]
-        r = client.post("/login", data={"name": name, "password": USERS[name][1]}, follow_redirects=False)
+        r = sign_in_form(client, name, USERS[name][1])
         assert r.status_code == 303
     return client
 
@@ -317,8 +318,8 @@ def test_failed_sign_ins_are_throttled(apps):
         assert httpx.post(url + "/api/token", json={"name": "tess", "password": WRONG_PASSWORD}).status_code == 401
     r = httpx.post(url + "/api/token", json={"name": "tess", "password": "tess-pass-12"})  # even the right one, now
     assert r.status_code == 429 and "wait" in r.text
-    form = httpx.post(url + "/login", data={"name": "tess", "password": "tess-pass-12"})
-    assert form.status_code == 429
+    with httpx.Client(base_url=url) as client:
+        assert sign_in_form(client, "tess", "tess-pass-12").status_code == 429
 
 
 # --- secrets ----------------------------------------------------------------------------------
@@ -361,7 +362,8 @@ def test_logs_hold_no_passwords_tokens_or_document_text(apps):
     """Both servers ran with -v through every test above; exercise the secret paths once more, then scan."""
     secured = apps["secured"]
     httpx.post(secured.url + "/api/token", json={"name": "sam", "password": WRONG_PASSWORD})
-    httpx.post(secured.url + "/login", data={"name": "ada", "password": WRONG_PASSWORD})
+    with httpx.Client(base_url=secured.url) as client:
+        sign_in_form(client, "ada", WRONG_PASSWORD)
     staff = {"Authorization": f"Bearer {apps['tokens']['staff']}"}
     answer = httpx.post(secured.url + "/api/ask", json={"question": "How should staff handle nominations and partner "
                         "inquiries?"}, headers=staff, timeout=120).json()

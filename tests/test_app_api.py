@@ -7,6 +7,7 @@ the module. The staff-only note must stay out of a partner's reach whatever the 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import httpx
@@ -14,7 +15,7 @@ import pytest
 
 from assistant.web.feedback import FeedbackStore
 from assistant.web.users import add_user
-from reliability.harness import AppProcess, copy_index
+from reliability.harness import AppProcess, copy_index, sign_in_form
 
 pytestmark = pytest.mark.slow
 
@@ -110,9 +111,10 @@ def test_browser_page_needs_sign_in(server):
     r = httpx.get(server.url + "/", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/login"
     assert httpx.get(server.url + "/config").status_code == 401  # Gradio's own routes are closed too
-    assert httpx.post(server.url + "/login", data={"name": "pat", "password": "nope-nope"}).status_code == 401
+    with httpx.Client(base_url=server.url) as stranger:
+        assert sign_in_form(stranger, "pat", "nope-nope").status_code == 401
     with httpx.Client(base_url=server.url) as browser:
-        r = browser.post("/login", data={"name": "pat", "password": PASSWORDS["pat"][1]}, follow_redirects=False)
+        r = sign_in_form(browser, "pat", PASSWORDS["pat"][1])
         assert r.status_code == 303 and "pa_session" in r.cookies
         assert "httponly" in r.headers["set-cookie"].lower()
         assert browser.get("/", follow_redirects=False).status_code == 200
@@ -122,7 +124,10 @@ def test_browser_page_needs_sign_in(server):
         assert browser.post("/api/ask", json={"question": "What is UNAFEI?"}).status_code == 401  # POST needs a token
         # Gradio's file route never serves corpus files, whoever asks
         assert browser.get(f"/gradio_api/file={(ROOT / 'corpus' / STAFF_DOC).resolve()}").status_code in (403, 404)
-        browser.get("/logout")
+        ask_first = browser.get("/logout")  # a bare link (from anywhere) asks before signing out
+        assert ask_first.status_code == 200 and browser.get("/api/documents").status_code == 200
+        csrf = re.search(r'name="csrf" value="([^"]+)"', ask_first.text).group(1)
+        assert browser.post("/logout", data={"csrf": csrf}, follow_redirects=False).status_code == 303
         assert browser.get("/api/documents").status_code == 401
 
 

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 
 from assistant.backends.base import Draft
 from assistant.citations import Scorer
+from assistant.confusables import looks_like_injection
 from assistant.settings import Settings
 from assistant.text import (
     HARD_SLOTS,
-    INJECTION,
     content_terms,
     coverage,
     has_slot,
@@ -50,7 +50,7 @@ class ExtractiveBackend:
                     not is_statement(sentence)
                     or sentence.rstrip().endswith("?")  # a question is never an answer
                     or low.startswith(("question:", "q:", "related documents"))
-                    or INJECTION.search(sentence)
+                    or looks_like_injection(sentence)
                     or len(content_terms(sentence)) < 3
                     or any(x in low for x in _NOT_FACT)
                 ):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.text import INJECTION, split_sentences
+from assistant.confusables import looks_like_injection
+from assistant.text import split_sentences
 from assistant.types import Passage
 
 DECLINE_TOKEN = "NOT IN DOCUMENTS"
@@ -17,7 +18,7 @@ SYSTEM = (
 
 def sanitise(text: str) -> str:
     """Drop sentences that try to instruct a model; the rest of the passage stays verbatim."""
-    return " ".join(s for s in split_sentences(text) if not INJECTION.search(s))
+    return " ".join(s for s in split_sentences(text) if not looks_like_injection(s))
 
 
 def passages_block(passages: list[Passage], limit_chars: int = 900) -> str:

@@ -8,6 +8,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -16,7 +17,8 @@ from fastapi import Request
 from assistant import access
 from assistant.settings import Settings
 from assistant.web.feedback import FeedbackStore
-from assistant.web.sessions import LoginThrottle, TokenStore
+from assistant.web.sessions import TokenStore, user_stamp
+from assistant.web.signin import SignIn
 from assistant.web.users import Users
 
 log = logging.getLogger(__name__)
@@ -45,8 +47,9 @@ class AppContext:
 
         self.settings = settings
         self.users = Users(settings.users_file) if settings.users_file else None
-        self.tokens = TokenStore()
-        self.throttle = LoginThrottle()
+        # sessions live in SQLite beside the feedback, so they survive a restart (only with a users file)
+        self.tokens = TokenStore(settings.sessions_path if self.users else None)
+        self.signin = SignIn(self.users, settings.trusted_proxies, settings.password_checks) if self.users else None
         self.feedback = FeedbackStore(settings.feedback_db)
         self.assistant_obj = Assistant(settings)  # cheap: the index and the model load on warm-up
         self.ready = threading.Event()
@@ -107,9 +110,23 @@ class AppContext:
         if token is None and allow_cookie:
             token = request.cookies.get(SESSION_COOKIE)
         session = self.tokens.lookup(token)
-        user = self.users.get(session.name) if session else None
-        # The role comes from the users file now, so a changed or removed user takes effect at once.
-        return Caller(user.name, user.role) if user else None
+        if session is None:
+            return None
+        user = self.users.get(session.name)
+        # The role comes from the users file now, so a changed or removed user takes effect at once;
+        # a changed password (or a user removed and added again) ends the sessions issued before.
+        if user is None or session.user_stamp != user_stamp(user.password_hash):
+            self.tokens.revoke(token)
+            return None
+        return Caller(user.name, user.role)
+
+    def session_of(self, request: Request):
+        """The browser session behind a request's cookie (None without one)."""
+        return self.tokens.lookup(request.cookies.get(SESSION_COOKIE)) if self.users else None
+
+    def issue(self, user) -> str:
+        """A new session or bearer token for a user who just signed in."""
+        return self.tokens.issue(user.name, user.role, stamp=user_stamp(user.password_hash))
 
     def ui_user(self, request: Request) -> str | None:
         """Gradio's auth dependency: the signed-in user's name from the session cookie, or None."""
@@ -126,11 +143,28 @@ class AppContext:
         return access.check_role(user.role)
 
 
-def answer_json(answer) -> dict[str, Any]:
-    """The answer as ``python -m assistant ask --json`` prints it (citations trimmed)."""
+def answer_json(answer, corpus_dir: Path | None = None) -> dict[str, Any]:
+    """The answer as ``python -m assistant ask --json`` prints it (citations trimmed), with source paths
+    relative to the corpus folder: where the server keeps its files is not the caller's business."""
     data = answer.to_dict()
     data["citations"] = [{k: c[k] for k in CITATION_KEYS} for c in data["citations"]]
+    for c in [*data["citations"], *data.get("closest_sources", [])]:
+        if "source_path" in c:
+            c["source_path"] = public_path(c["source_path"], c.get("doc_id", ""), corpus_dir)
     return data
+
+
+def public_path(path: str, doc_id: str, corpus_dir: Path | None) -> str:
+    """A document's path as shown to callers: relative to the corpus folder, or its doc id."""
+    p = Path(path or "")
+    if not p.is_absolute():
+        return str(path or doc_id)
+    if corpus_dir is not None:
+        try:
+            return p.resolve().relative_to(Path(corpus_dir).resolve()).as_posix()
+        except ValueError:
+            pass
+    return doc_id
 
 
 def file_url(doc_id: str, page: int | None = None) -> str:

@@ -17,7 +17,12 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
+from assistant.web.private import create_private, private_file
+
 MAX_COMMENT = 2000
+MAX_TEXT = 100_000  # characters of a question or an answer kept
+MAX_CITATIONS = 50
+MAX_CITATIONS_JSON = 64_000  # characters of the citations, as stored JSON
 COLUMNS = ("id", "time", "question", "answer", "citations", "rating", "comment", "role", "user", "settings_hash", "index_version")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -58,9 +63,10 @@ class FeedbackStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        create_private(self.path)  # readers' questions and comments: the owner's only
         with self._connect() as db:
             db.execute(_SCHEMA)
+        private_file(self.path)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -82,7 +88,7 @@ class FeedbackStore:
     ) -> int:
         """Store one rating; returns its id (to attach a comment later)."""
         row = (
-            time.time(), str(question), str(answer), json.dumps(list(citations), ensure_ascii=False),
+            time.time(), str(question)[:MAX_TEXT], str(answer)[:MAX_TEXT], _citations_json(citations),
             _rating(rating), _comment(comment), role, user, settings_hash, index_version,
         )
         with self._lock, self._connect() as db:
@@ -131,6 +137,20 @@ class FeedbackStore:
         else:
             raise ValueError(f"unknown export format {fmt!r}; use csv or jsonl")
         return len(rows)
+
+
+def _citations_json(citations) -> str:
+    """The citations as stored: at most :data:`MAX_CITATIONS`, and only as many as fit in
+    :data:`MAX_CITATIONS_JSON` characters (a client could otherwise store megabytes in one rating)."""
+    kept: list = []
+    size = 2
+    for c in list(citations)[:MAX_CITATIONS]:
+        piece = json.dumps(c, ensure_ascii=False, default=str)
+        if size + len(piece) + 2 > MAX_CITATIONS_JSON:
+            break
+        kept.append(c)
+        size += len(piece) + 2
+    return json.dumps(kept, ensure_ascii=False, default=str)
 
 
 def _row(row: sqlite3.Row) -> dict[str, Any]:

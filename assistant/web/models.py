@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant import access
 from assistant.web.context import file_url
-from assistant.web.feedback import MAX_COMMENT
+from assistant.web.feedback import MAX_CITATIONS, MAX_COMMENT, MAX_TEXT
 
 
 class Turn(BaseModel):
@@ -110,10 +110,22 @@ class DocumentOut(BaseModel):
     file_url: str
 
 
+class CitationIn(BaseModel):
+    """A citation sent back with feedback: every field bounded (other keys are dropped)."""
+
+    model_config = ConfigDict(extra="ignore")
+    n: int | None = None
+    doc_id: str = Field("", max_length=500)
+    title: str = Field("", max_length=500)
+    page: int | None = None
+    quote: str = Field("", max_length=2000)
+    source_path: str = Field("", max_length=1000)
+
+
 class FeedbackIn(BaseModel):
-    question: str = Field(min_length=1, max_length=100_000)
-    answer: str = Field(max_length=100_000)
-    citations: list[dict[str, Any]] = Field(default_factory=list, max_length=50)
+    question: str = Field(min_length=1, max_length=MAX_TEXT)
+    answer: str = Field(max_length=MAX_TEXT)
+    citations: list[CitationIn] = Field(default_factory=list, max_length=MAX_CITATIONS)
     rating: Literal[1, -1] = Field(description="+1 thumbs up, -1 thumbs down")
     comment: str = Field("", max_length=MAX_COMMENT)
 

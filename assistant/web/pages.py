@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 
-def login_html(error: str = "", name: str = "") -> str:
+def login_html(error: str = "", name: str = "", csrf: str = "") -> str:
     message = f'<p class="err" role="alert">{html.escape(error)}</p>' if error else ""
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in: programme documents assistant</title>
@@ -17,8 +17,19 @@ input{{width:100%;padding:.6rem;font-size:1rem;border:1px solid #bbb;border-radi
 button{{margin-top:1.25rem;width:100%;padding:.7rem;font-size:1rem;border:0;border-radius:6px;background:#1d4ed8;color:#fff;cursor:pointer}}
 button:focus,input:focus{{outline:3px solid #93c5fd}} .err{{color:#b91c1c}} .hint{{color:#555;font-size:.9rem}}
 </style></head><body><main><h1>Programme documents assistant</h1>{message}
-<form method="post" action="/login"><label for="name">Name</label>
+<form method="post" action="/login"><input type="hidden" name="csrf" value="{html.escape(csrf)}"><label for="name">Name</label>
 <input id="name" name="name" autocomplete="username" required autofocus value="{html.escape(name)}">
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button></form>
 <p class="hint">No account? Ask an administrator.</p></main></body></html>"""
+
+
+
+def logout_html(csrf: str) -> str:
+    """Asked before signing out when the sign-out link did not come from the app's own page."""
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign out: programme documents assistant</title>
+<style>body{{font-family:system-ui,sans-serif;margin:3rem auto;max-width:360px}} button{{padding:.6rem 1.2rem;font-size:1rem}}</style>
+</head><body><main><h1>Sign out?</h1><form method="post" action="/logout">
+<input type="hidden" name="csrf" value="{html.escape(csrf)}"><button type="submit">Sign out</button> <a href="/">Back</a>
+</form></main></body></html>"""

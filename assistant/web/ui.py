@@ -9,6 +9,8 @@ into HTML, so a ``<script>`` in a document or a question shows as text.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import gradio as gr
 
 from assistant import access
@@ -17,11 +19,20 @@ from assistant.web.render import esc, filter_choices, render_documents
 from assistant.web.tabs import UI_ONLY, ask, documents, eligibility, role_of
 
 
-def header_html(ctx: AppContext, name: str | None, role: str, note: str = "") -> str:
-    who = (f"Signed in as <strong>{esc(name)}</strong> ({esc(role)}) · <a href='/logout'>Sign out</a>"
+def header_html(ctx: AppContext, name: str | None, role: str, note: str = "", csrf: str = "") -> str:
+    logout = "/logout?" + urlencode({"csrf": csrf}) if csrf else "/logout"
+    who = (f"Signed in as <strong>{esc(name)}</strong> ({esc(role)}) · <a href='{esc(logout)}'>Sign out</a>"
            if name else "Public demo: you see public documents only")
     return (f"<div class='pa-header'><h1>Programme documents assistant</h1><p class='pa-who'>{who}{note}</p>"
             "<p class='pa-lead'>Ask about the criminal-justice programmes; every answer cites the documents and pages it comes from.</p></div>")
+
+
+def _logout_csrf(ctx: AppContext, request) -> str:
+    try:
+        session = ctx.session_of(request)
+    except Exception:  # a request without cookies (an API client of the Gradio app)
+        return ""
+    return session.csrf if session else ""
 
 
 def load_page(ctx: AppContext, request):
@@ -38,7 +49,7 @@ def load_page(ctx: AppContext, request):
     choices = filter_choices(docs)
     admin = access.can(role, "manage_documents")
     return (
-        header_html(ctx, name, role, note),
+        header_html(ctx, name, role, note, csrf=_logout_csrf(ctx, request)),
         *[gr.update(choices=choices[k], value="") for k in ("programme", "place", "year", "doc_type")],
         render_documents(docs),
         gr.update(visible=admin),

@@ -28,3 +28,9 @@ def caller_dependency(ctx: AppContext) -> Callable[[Request], Caller]:
         return caller
 
     return require_caller
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, if any."""
+    header = request.headers.get("authorization", "")
+    return header[7:].strip() or None if header[:7].lower() == "bearer " else None

@@ -31,14 +31,15 @@ def router(ctx: AppContext) -> APIRouter:
         history = [t.model_dump() for t in body.history]
         filters = body.filters.model_dump() if body.filters else None
         try:
-            answer = await run_in_threadpool(lambda: ctx.assistant().ask(body.question, history, role, filters))
+            answer = await run_in_threadpool(lambda: ctx.assistant().ask(body.question, history, role, filters,
+                                                                         user=caller.name))
         except unavailable as exc:
             raise HTTPException(503, str(exc)) from exc
         except ValueError as exc:
             raise HTTPException(422, str(exc)) from exc
         finally:
             ctx.api_slots.release()
-        return answer_json(answer)
+        return answer_json(answer, ctx.settings.corpus_dir)
 
     @r.post("/api/eligibility", tags=["questions"], summary="Which programmes may an official attend? Verdicts with their clauses")
     def eligibility(body: EligibilityIn, caller: Caller = Depends(require_caller)) -> dict[str, Any]:
@@ -53,7 +54,8 @@ def router(ctx: AppContext) -> APIRouter:
 
     @r.post("/api/feedback", tags=["questions"], summary="Thumbs up (+1) or down (-1) on an answer")
     def feedback(body: FeedbackIn, caller: Caller = Depends(require_caller)) -> dict[str, int]:
-        fid = ctx.feedback.add(body.question, body.answer, body.citations, body.rating, body.comment, caller.role,
+        citations = [c.model_dump(exclude_unset=True) for c in body.citations]
+        fid = ctx.feedback.add(body.question, body.answer, citations, body.rating, body.comment, caller.role,
                                ctx.settings.settings_hash, user=caller.name)
         return {"id": fid}
 

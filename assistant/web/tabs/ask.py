@@ -59,7 +59,8 @@ def ask(ctx: AppContext, question, conv, programme, place, year, doc_type, reque
     searched = None
     try:
         assistant = ctx.assistant()
-        for event in assistant.stream(text, conv["turns"], role, make_filters(programme, place, year, doc_type)):
+        filters = make_filters(programme, place, year, doc_type)
+        for event in assistant.stream(text, conv["turns"], role, filters, user=getattr(request, "username", None)):
             if event["type"] == "searched_for":
                 searched = event["query"] if event["rewritten"] else None
                 display[index] = {"role": "assistant", "content": render_status("Reading the passages found…", searched)}
