@@ -18,6 +18,7 @@ log = logging.getLogger("app")
 def create_app(settings, *, warm_up: bool = True):
     """The FastAPI app with the API routes and the Gradio UI mounted at ``/``."""
     from assistant.web.context import AppContext
+    from assistant.web.gradio_sessions import SessionBinding
     from assistant.web.middleware import BodyLimit, LoginRedirect, OriginGuard, SecurityHeaders, validation_error
     from assistant.web.routes import build_router
 
@@ -44,6 +45,7 @@ def create_app(settings, *, warm_up: bool = True):
     # Middleware, innermost first: the sign-in redirect; the body limit (before any parsing or auth);
     # the origin check (before any route, Gradio's included); the framing headers on every response.
     if ctx.login_required:
+        app.add_middleware(SessionBinding, ctx=ctx)  # a Gradio session hash belongs to the user who opened it
         app.add_middleware(LoginRedirect, ctx=ctx)
     app.add_middleware(BodyLimit, limit=int(settings.max_body_mb * 2**20), upload_limit=int((settings.upload_max_mb + 1) * 2**20))
     app.add_middleware(OriginGuard, allowed_origins=settings.allowed_origins)

@@ -322,6 +322,18 @@ def test_failed_sign_ins_are_throttled(apps):
         assert sign_in_form(client, "tess", "tess-pass-12").status_code == 429
 
 
+def test_forwarded_for_does_not_reset_the_throttle(apps):
+    """Issue 15: uvicorn trusted X-Forwarded-For from 127.0.0.1, so rotating it gave unlimited guesses."""
+    url = apps["secured"].url
+    for i in range(5):
+        r = httpx.post(url + "/api/token", json={"name": " mallory", "password": WRONG_PASSWORD},
+                       headers={"X-Forwarded-For": f"10.9.8.{i}"})
+        assert r.status_code == 401
+    r = httpx.post(url + "/api/token", json={"name": "mallory\t", "password": WRONG_PASSWORD},
+                   headers={"X-Forwarded-For": "10.9.8.200"})
+    assert r.status_code == 429
+
+
 # --- secrets ----------------------------------------------------------------------------------
 def test_passwords_are_stored_as_argon2_hashes(apps):
     import yaml

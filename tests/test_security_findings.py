@@ -336,6 +336,17 @@ def test_api_citations_carry_relative_paths(site, client):
         assert not Path(c["source_path"]).is_absolute(), c
 
 
+def test_a_gradio_session_hash_belongs_to_its_user(site):
+    admin, partner = browser(site, "ada"), browser(site, "pat")
+    join = {"data": [], "event_data": None, "fn_index": 0, "trigger_id": 1, "session_hash": "adasession1"}
+    assert admin.post("/gradio_api/queue/join", json=join).status_code != 403
+    assert partner.post("/gradio_api/queue/join", json=join).status_code == 403
+    assert partner.get("/gradio_api/queue/data", params={"session_hash": "adasession1"}).status_code == 403
+    assert partner.get("/gradio_api/heartbeat/adasession1").status_code == 403
+    assert partner.post("/gradio_api/cancel", json={"session_hash": "adasession1", "fn_index": 0, "event_id": "x"}).status_code == 403
+    assert admin.post("/gradio_api/queue/join", json=join).status_code != 403
+
+
 def test_symlinks_leaving_the_corpus_are_never_indexed(site, client):
     docs = client.app.state.ctx.assistant().manifest.docs
     assert "reference/linked-out.md" not in docs and "reference/linked-in.md" in docs
