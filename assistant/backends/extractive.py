@@ -14,10 +14,12 @@ from collections.abc import Iterator
 
 from assistant.backends import Draft
 from assistant.citations import Scorer
+from assistant.placenames import place_spans, subject_places
 from assistant.settings import Settings
 from assistant.text import (
     HARD_SLOTS,
     INJECTION,
+    START_Q,
     content_terms,
     coverage,
     has_slot,
@@ -25,6 +27,8 @@ from assistant.text import (
     novelty,
     required_slots,
     split_sentences,
+    states_start,
+    unreadable,
 )
 from assistant.types import Passage
 
@@ -51,6 +55,7 @@ class ExtractiveBackend:
                     or sentence.rstrip().endswith("?")  # a question is never an answer
                     or low.startswith(("question:", "q:", "related documents"))
                     or INJECTION.search(sentence)
+                    or unreadable(sentence)  # table debris is never quoted (rows come as sentences of their own)
                     or len(content_terms(sentence)) < 3
                     or any(x in low for x in _NOT_FACT)
                 ):
@@ -81,6 +86,11 @@ class ExtractiveBackend:
         sims = self.scorer.similarity(question, [c[0] for c in cands])
         slots = required_slots(question)
         asked_years = set(_YEAR.findall(question))
+        asks_start = bool(START_Q.search(question)) and "year" in slots
+        named = _named_documents(question, passages)
+        # the places the question is about; when it names none, those of the best passage's title (a
+        # reader who set the Country filter to Nepal asks "when did the programme start?")
+        asked_places = set(subject_places(question)) or set(subject_places(passages[0].title if passages else ""))
         scored = []
         for (sentence, n, context), sim in zip(cands, sims):
             value = 0.6 * float(sim) + 0.4 * coverage(question, sentence, context)
@@ -91,8 +101,17 @@ class ExtractiveBackend:
                 value *= 0.85  # generic text marked illustrative is weaker evidence than a stated fact
             if asked_years and not asked_years & set(_YEAR.findall(sentence)):
                 value *= 0.85  # the question names a year this sentence does not speak of
-            if novelty(question, sentence) < 0.34:
+            fresh = novelty(question, sentence)
+            if fresh < 0.2:
+                value *= 0.6  # it restates the question: never the answer
+            elif fresh < 0.34:
                 value *= 0.85  # it mostly repeats the question back
+            if asks_start:
+                value *= 1.15 if states_start(sentence) else 0.9  # "when did it start": the sentence saying since when
+            if asked_places and "year" in slots and _years_belong_elsewhere(sentence, asked_places):
+                value *= 0.5  # its years are another country's ("the other is with Viet Nam, which began in 2014")
+            if named and n not in named:
+                value *= 0.85  # from another document than the one the question names
             value += 0.01 / n  # ties go to the better-ranked passage
             scored.append((value, sentence, n))
         scored.sort(key=lambda item: -item[0])
@@ -133,6 +152,36 @@ class ExtractiveBackend:
     def stream(self, question: str, passages: list[Passage]) -> Iterator[str]:
         draft = self.draft(question, passages)
         yield draft.text
+
+
+def _named_documents(question: str, passages: list[Passage]) -> set[int]:
+    """Numbers of the passages whose document the question names (by title or file name: a country,
+    programme or company); empty when it names none of them, or all of them."""
+    from assistant.query import doc_boosts, parse, profile
+
+    profiles = {str(n): profile({"doc_id": p.doc_id, "title": p.title}) for n, p in enumerate(passages, start=1)}
+    boosts = doc_boosts(parse(question), profiles)
+    if not boosts:
+        return set()
+    top = max(boosts.values())
+    chosen = {int(n) for n, v in boosts.items() if v >= top * 0.99 and v >= 0.5}
+    return chosen if len(chosen) < len(passages) else set()
+
+
+def _years_belong_elsewhere(sentence: str, asked: set[str]) -> bool:
+    """True when every year in the sentence stands nearer to a place the question did not ask about than
+    to one it did (so the sentence dates something else)."""
+    spots = place_spans(sentence)
+    if not spots:
+        return False
+    found = list(_YEAR.finditer(sentence))
+    if not found:
+        return False
+    for year in found:
+        nearest = min(spots, key=lambda s: abs(s[0] - year.start()))
+        if nearest[1] in asked:
+            return False
+    return True
 
 
 def _cite(sentence: str, n: int) -> str:
