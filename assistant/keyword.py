@@ -191,13 +191,10 @@ class KeywordIndex:
     def profiles(self):
         """Each document's :class:`assistant.query.DocProfile` and the name words they use (computed once)."""
         if self._profiles is None:
-            from assistant.query import file_label, profile
+            from assistant.query import name_vocabulary, profile
 
             profiles = {doc: profile({"doc_id": doc, **fields}) for doc, fields in self.docs.items()}
-            vocab: set[str] = set()
-            for doc, fields in self.docs.items():  # names a question may write in lower case
-                named = " ".join([file_label(doc), str(fields.get("doc_context") or "")] + list(fields.get("countries") or []))
-                vocab.update(tokenize(named))
+            vocab = name_vocabulary(self.docs)
             self._profiles = (profiles, vocab)
         return self._profiles
 

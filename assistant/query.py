@@ -114,6 +114,19 @@ def context_header(meta: dict, max_words: int = 24) -> str:
     return " ".join(words[:max_words])
 
 
+def name_vocabulary(docs: dict[str, dict]) -> set[str]:
+    """Stemmed words that name something in the indexed documents, which a question may write in lower
+    case ("amazon", "nepal"): countries and regions from the metadata, and the words written as names
+    (capitalised or in capitals) in file names and organisations ("2023 Q1 AMZN", "AMAZON.COM, INC.").
+    Descriptive lower-case file names ("senior-seminar.pdf") add nothing."""
+    vocab: set[str] = set()
+    for doc, fields in docs.items():
+        vocab.update(tokenize(" ".join(list(fields.get("countries") or []) + [str(fields.get("region") or "")])))
+        written = f"{file_label(doc)} {_PERIOD_END.sub(' ', str(fields.get('doc_context') or ''))}"
+        vocab.update(t for w in _WORD.findall(written) if w[:1].isupper() for t in tokenize(w))
+    return {t for t in vocab if not _PERIOD_WORD.fullmatch(t)}
+
+
 # --- documents' profiles and a question's ask --------------------------------------------------------
 @dataclass
 class DocProfile:

@@ -65,11 +65,13 @@ def diversify(
 
 
 def _join_overlap(first: str, second: str) -> str:
-    """Concatenate two consecutive chunks, dropping the text they share."""
+    """Concatenate two consecutive chunks, dropping the text they share. Chunks that share nothing come
+    from different sections or paragraphs: they are joined by a paragraph break, so no sentence runs from
+    one into the other ("...overseas In 2015 Japan began...")."""
     for size in range(min(len(first), len(second), 600), 15, -1):
         if first.endswith(second[:size]):
             return first + second[size:]
-    return f"{first} {second}"
+    return f"{first}\n\n{second}"
 
 
 _POOL: ThreadPoolExecutor | None = None

@@ -157,7 +157,7 @@ def required_slots(question: str) -> list[str]:
     """Answer types a sentence must contain to answer this question (money, person, date, year, number, place)."""
     slots = []
     if _PLACE_Q.search(question):
-        slots.append("place")
+        slots.append(required_place(question))
     if _ORG_Q.search(question):
         slots.append("organisation")
     if _MONEY_Q.search(question):
@@ -180,11 +180,20 @@ _SLOT_PATTERNS = {"frequency": _FREQUENCY_A, "organisation": _ORG_A, "money": _M
 HARD_SLOTS = ("money", "person", "date", "number")
 
 
-def has_slot(slot: str, sentence: str) -> bool:
-    if slot == "place":
-        from assistant.placenames import subject_places
+_COUNTRY_Q = re.compile(r"\b(which|what) (country|countries)\b|\bwhich nation", re.I)
 
-        return bool(subject_places(sentence))
+
+def required_place(question: str) -> str:
+    """"country" when a question asks for a country (a region does not answer it), else "place"."""
+    return "country" if _COUNTRY_Q.search(question) else "place"
+
+
+def has_slot(slot: str, sentence: str) -> bool:
+    if slot in ("place", "country"):
+        from assistant.placenames import REGIONS, subject_places
+
+        found = subject_places(sentence)
+        return bool([p for p in found if p not in REGIONS and p not in ("Southeast Asia", "Asia-Pacific")] if slot == "country" else found)
     return bool(_SLOT_PATTERNS[slot].search(sentence))
 
 

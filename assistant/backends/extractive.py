@@ -155,8 +155,9 @@ class ExtractiveBackend:
 
 
 def _named_documents(question: str, passages: list[Passage]) -> set[int]:
-    """Numbers of the passages whose document the question names (by title or file name: a country,
-    programme or company); empty when it names none of them, or all of them."""
+    """Numbers of the passages to keep answers to, when the question names one document's subject: the
+    passages of documents whose title or file name it names (a country, programme or company), and of
+    documents that are about nothing in particular (an overview). Empty when it names none or all."""
     from assistant.query import doc_boosts, parse, profile
 
     profiles = {str(n): profile({"doc_id": p.doc_id, "title": p.title}) for n, p in enumerate(passages, start=1)}
@@ -165,7 +166,17 @@ def _named_documents(question: str, passages: list[Passage]) -> set[int]:
         return set()
     top = max(boosts.values())
     chosen = {int(n) for n, v in boosts.items() if v >= top * 0.99 and v >= 0.5}
-    return chosen if len(chosen) < len(passages) else set()
+    if not chosen or len(chosen) == len(passages):
+        return set()
+    asked = set(subject_places(question)) | set(_ACRONYM.findall(question))
+    for n, p in enumerate(passages, start=1):  # a document about some other place or body is "another document"
+        named = set(subject_places(p.title)) | set(_ACRONYM.findall(f"{p.title} {p.doc_id}"))
+        if n not in chosen and not (named - asked):
+            chosen.add(n)
+    return chosen
+
+
+_ACRONYM = re.compile(r"\b[A-Z]{3,}\b")
 
 
 def _years_belong_elsewhere(sentence: str, asked: set[str]) -> bool:
