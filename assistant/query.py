@@ -34,10 +34,9 @@ _PERIOD_END = re.compile(
     rf"\b(?:months|quarter|quarterly period|period|year|weeks)\s+end(?:ed|ing)\s+{_MONTH}\s+(\d{{1,2}}),?\s+((?:19|20)\d{{2}})", re.I
 )
 _LATEST = re.compile(r"\b(latest|most recent|newest|last|current)\b\s+(10-?Q|filing|report|quarter|document|version)", re.I)
-# A registrant or organisation named on a first page: "AMAZON.COM, INC.", "INTEL CORPORATION".
-_ORG_LINE = re.compile(
-    r"^\s*([A-Z][A-Za-z0-9.&,' -]{1,60}?\b(?:INC|CORPORATION|CORP|COMPANY|LTD|LIMITED|PLC|GROUP|AG|SA|N\.V|LLC|Inc|Corporation|Ltd|Limited|plc))\.?\s*$",
-    re.M,
+# A registrant or organisation named in capitals on a first page: "AMAZON.COM, INC.", "INTEL CORPORATION".
+_ORG = re.compile(
+    r"(?<![A-Za-z])((?:[A-Z][A-Z0-9.&'-]*\s+){0,4}?[A-Z][A-Z0-9.&'-]*,?\s+(?:INC|CORPORATION|CORP|COMPANY|LTD|LIMITED|PLC|GROUP|LLC|AG|SE))\b\.?"
 )
 _WORD = re.compile(r"[A-Za-z][\w.'&-]*")
 _QUESTION_OPENERS = frozenset(
@@ -68,8 +67,9 @@ def years(text: str) -> set[str]:
 def organisations(text: str) -> list[str]:
     """Company or organisation names standing on a line of their own (as on a filing's cover page)."""
     found = []
-    for name in _ORG_LINE.findall(text):
+    for name in _ORG.findall(text):
         name = " ".join(name.split()).strip(" ,")
+        name = re.sub(r"^(?:(?:UNITED|STATES|SECURITIES|AND|EXCHANGE|COMMISSION|FORM|10-Q|10-K|OF|THE)\s+)+", "", name)
         if name not in found and len(name.split()) <= 6:
             found.append(name)
     return found[:2]
