@@ -213,9 +213,15 @@ def doc_boosts(ask: Ask, profiles: dict[str, DocProfile]) -> dict[str, float]:
     import math
 
     weights = {t: math.log(1 + n / c) for t, c in df.items() if c < n or n == 1}
-    total = sum(weights.values()) + (2.0 if ask.periods else 1.0 if ask.years else 0.0)
-    if total <= 0 and not ask.latest:
+    total = sum(weights.values()) + (2.0 if ask.periods else 1.0 if ask.years else 0.0) + (1.0 if ask.latest else 0.0)
+    if total <= 0:
         return {}
+    newest: set[str] = set()
+    if ask.latest:  # "the latest 10-Q": the newest period among the documents of the named entity
+        pool = [d for d, p in profiles.items() if p.order > (0, 0) and (not weights or weights.keys() & p.names)]
+        if pool:
+            top = max(profiles[d].order for d in pool)
+            newest = {d for d in pool if profiles[d].order == top}
     scores: dict[str, float] = {}
     for doc, p in profiles.items():
         # a name in the title, file name or organisation counts in full; one only listed in the metadata
@@ -227,13 +233,8 @@ def doc_boosts(ask: Ask, profiles: dict[str, DocProfile]) -> dict[str, float]:
             got += 0.5
         elif not ask.periods and ask.years and ask.years & p.years:
             got += 1.0
-        if got > 0 and total > 0:
+        if doc in newest:
+            got += 1.0
+        if got > 0:
             scores[doc] = got / total
-    if ask.latest:
-        pool = [d for d in profiles if (not weights or d in scores) and profiles[d].order > (0, 0)]
-        if pool:
-            newest = max(profiles[d].order for d in pool)
-            for d in pool:
-                if profiles[d].order == newest:
-                    scores[d] = min(1.0, scores.get(d, 0.5) + 0.5)
     return scores
