@@ -22,7 +22,7 @@ _ELLIPTIC = re.compile(r"^\s*(and\s+)?(what|how)\s+about\s+|^\s*and\s+(for\s+|in
 # "is there / are there" (existential), "that" as a relative pronoun ("programmes that train judges").
 _PRONOUN = re.compile(
     r"\b(it|its|they|them|their|he|she|his|her|him)\b(?!\s+own\b)"
-    r"|\b(?<!is )(?<!are )(?<!was )(?<!were )there\b"
+    r"|\b(?<!is )(?<!are )(?<!was )(?<!were )(?<!has )(?<!have )(?<!had )(?<!be )there\b(?!\s+(is|are|was|were|be)\b)"
     r"|\b(this|that|those|these)\b(?=\s*(?:[?.!]|$|one\b|ones\b|programmes?\b|seminars?\b|courses?\b|meetings?\b|"
     r"strands?\b|projects?\b|countr(?:y|ies)\b|years?\b|documents?\b|institutes?\b|events?\b|initiatives?\b|sessions?\b))",
     re.I,
