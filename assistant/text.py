@@ -216,4 +216,4 @@ _BARE_NUMBERS = re.compile(r"(?:(?<![\w$])[$(]?-?\d[\d,.]*\)?%?\s+){3}[$(]?-?\d[
 
 def unreadable(sentence: str) -> bool:
     """Table debris: pipes, or four bare numbers in a row ("164 9 % 82,959 81,434")."""
-    return "|" in sentence or bool(_BARE_NUMBERS.search(sentence))
+    return "|" in sentence or bool(_BARE_NUMBERS.search(re.sub(r"(?<!\S)[$%€£¥]+(?!\S)|(?<=\d) ?%", "", sentence)))

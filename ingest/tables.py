@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 
 _CELL = re.compile(r"\$?\(?-?\$?\d[\d,]*(?:\.\d+)?\)?%?|[—–-]|\$")
-_MONTHS = frozenset("january february march april may june july august september october november december".split())
+_MONTHS = frozenset("january february march april may june july august september october november december "
+                    "jan feb mar apr jun jul aug sep sept oct nov dec".split())
 
 
 def split_row(line: str) -> tuple[str, list[str]] | None:
@@ -44,9 +45,9 @@ def split_row(line: str) -> tuple[str, list[str]] | None:
 _PERIOD = re.compile(
     r"\b(?:(?:Three|Six|Nine|Twelve|Three-|Six-|Nine-)\s*Months|Quarter|Year|Weeks|Period)s?\s+End(?:ed|ing)\b|\bAs of\b", re.I
 )
-_MONTH_DAY = re.compile(
-    r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\s+(\d{1,2})(?:,\s*((?:19|20)\d{2}))?"
-)
+_MONTHS_RE = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+              r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?")
+_MONTH_DAY = re.compile(rf"\b({_MONTHS_RE})\s+(\d{{1,2}})(?:,\s*((?:19|20)\d{{2}}))?")
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _UNIT = re.compile(r"\(\s*in (millions|billions|thousands)", re.I)
 
@@ -88,7 +89,7 @@ def column_headers(header_lines: list[str], n: int) -> list[str]:
     years = _YEAR.findall(rest)
     if len(full_dates) != n and full_dates:  # "March 31, 2022 2023": the first year belongs to the row of years
         days = [f"{m.group(1)} {m.group(2)}" for m in _MONTH_DAY.finditer(text)]
-        years = _YEAR.findall(re.sub(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{1,2},?", " ", text))
+        years = _YEAR.findall(re.sub(rf"\b{_MONTHS_RE}\s+\d{{1,2}},?", " ", text))
     if len(full_dates) == n:
         lead = periods[0] + " " if len(periods) == 1 else ""
         return [f"{lead}{d}" for d in full_dates]

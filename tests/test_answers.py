@@ -23,7 +23,7 @@ FACTS = [
     ("How frequently is the senior seminar organised?", r"annual|every year", ""),
     ("Which topics do the international training courses cover?", r"treatment of offenders", ""),
     # the corruption programme's page and the areas-of-work overview both state it
-    ("Since what year has there been multinational work on corruption in criminal justice?", r"2000", "corruption|areas-of-work|unafei-participation"),  # each lists it
+    ("Since what year has there been multinational work on corruption in criminal justice?", r"2000", "corruption|areas-of-work|unafei-participation|overview"),  # each lists it (the overview in its table, now a readable row)
     ("When did the Southeast Asian rule of law and governance programme get going?", r"2007", ""),
     ("When did Japan begin helping Nepal reform its criminal justice system?", r"2013", "nepal"),
     ("What year did assistance to Viet Nam on criminal justice reform begin?", r"2014", "viet-nam|overview"),  # its table row
