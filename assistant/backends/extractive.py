@@ -88,6 +88,9 @@ class ExtractiveBackend:
         asked_years = set(_YEAR.findall(question))
         asks_start = bool(START_Q.search(question)) and "year" in slots
         named = _named_documents(question, passages)
+        wants_value = bool(set(slots) & {"year", "number", "money", "date", "place", "country", "frequency"})
+        define = _DEFINE_Q.search(question)
+        abbr = re.escape(define.group(1) or define.group(3)) if define else ""
         # the places the question is about; when it names none, those of the best passage's title (a
         # reader who set the Country filter to Nepal asks "when did the programme start?")
         asked_places = set(subject_places(question)) or set(subject_places(passages[0].title if passages else ""))
@@ -112,6 +115,10 @@ class ExtractiveBackend:
                 value *= 0.5  # its years are another country's ("the other is with Viet Nam, which began in 2014")
             if named and n not in named:
                 value *= 0.85  # from another document than the one the question names
+            if not wants_value and _TABLE_ROW.search(sentence):
+                value *= 0.85  # a table row answers for a value; a "which part / how / why" question wants prose
+            if abbr and re.search(rf"\({abbr}\)|\b{abbr}\b\s+(stands for|means|is short for)", sentence):
+                value *= 1.2  # "What does AALCO mean?": the sentence that spells it out
             value += 0.01 / n  # ties go to the better-ranked passage
             scored.append((value, sentence, n))
         scored.sort(key=lambda item: -item[0])
@@ -128,9 +135,11 @@ class ExtractiveBackend:
             return Draft("", declined=True, reason=f"no document speaks of {', '.join(sorted(asked_years))}")
         hard = [slot for slot in required_slots(question) if slot in HARD_SLOTS]
         if hard:  # only sentences that contain what was asked (a sum, a name, a date, a count) can answer
+            counted = _counted(question) if "number" in hard else set()
             scored = [
                 item for item in scored
                 if all(has_slot(slot, item[1]) for slot in hard)
+                and (not counted or counted & content_terms(item[1]))  # "how many weeks": a count of weeks
                 and (not asked_years or asked_years & set(_YEAR.findall(item[1])))  # the count for *that* year
             ]
             if not scored or scored[0][0] < s.answer_min_score:
@@ -177,6 +186,16 @@ def _named_documents(question: str, passages: list[Passage]) -> set[int]:
 
 
 _ACRONYM = re.compile(r"\b[A-Z]{3,}\b")
+_DEFINE_Q = re.compile(r"\b([A-Z]{2,})\b.{0,40}\b(mean|stand for|stands for|short for|abbreviat\w*|acronym)\b"
+                       r"|\b(?:abbreviation|acronym)\s+([A-Z]{2,})\b")
+_TABLE_ROW = re.compile(r" — [^;]*: ")
+_HOW_MANY = re.compile(r"\bhow many\s+([a-z]+)", re.I)
+
+
+def _counted(question: str) -> set[str]:
+    """What a "how many" question counts ("how many weeks" -> {"week"}), as stemmed terms; empty if unclear."""
+    match = _HOW_MANY.search(question)
+    return content_terms(match.group(1)) if match else set()
 
 
 def _years_belong_elsewhere(sentence: str, asked: set[str]) -> bool:
