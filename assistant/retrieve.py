@@ -161,8 +161,9 @@ class Retriever:
             doc_of = {c: self.keyword.doc_of(c) or c for c in fused}
         else:
             doc_of = {c: hits[c].meta.get("doc_id", c) for c in fused}
-        for cid in fused:  # documents of the entity and period the question names come first
-            fused[cid] += s.entity_boost * boosts.get(doc_of[cid], 0.0)
+        for cid in fused:  # documents of the entity and period the question names come first; squared, so
+            # that matching all of it (Intel *and* Q2 2023) counts well above matching a part (Q2 2023)
+            fused[cid] += s.entity_boost * boosts.get(doc_of[cid], 0.0) ** 2
         for cid, score in fused.items():
             hits[cid].rrf = score
         ordered = sorted(fused, key=lambda c: (-fused[c], c))
