@@ -14,6 +14,7 @@ import bisect
 import logging
 import re
 import shutil
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,18 @@ def indexed_text(text: str, meta: dict[str, Any]) -> str:
     return f"{context_header(meta)}\n{text}"
 
 
+def indexed_tokens(text: str, meta: dict[str, Any]) -> list[str]:
+    """``tokenize(indexed_text(text, meta))``, with the header's tokens computed once per header."""
+    from assistant.query import context_header
+
+    return list(_header_tokens(context_header(meta))) + tokenize(text)
+
+
+@lru_cache(maxsize=4096)
+def _header_tokens(header: str) -> tuple[str, ...]:
+    return tuple(tokenize(header))
+
+
 class KeywordIndex:
     """BM25 over every stored chunk, with compact columns for masking.
 
@@ -112,7 +125,7 @@ class KeywordIndex:
         self._profiles = None
         self._bm25 = bm25s.BM25()
         if self.ids:
-            self._bm25.index([tokenize(indexed_text(t, m)) or ["\x00"] for t, m in zip(texts, metas)], show_progress=False)
+            self._bm25.index([indexed_tokens(t, m) or ["\x00"] for t, m in zip(texts, metas)], show_progress=False)
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from assistant.keyword import tokenize
 
@@ -94,20 +95,26 @@ def file_label(doc_id: str) -> str:
 def context_header(meta: dict, max_words: int = 24) -> str:
     """One short line of document context for a chunk: title, file name, organisation and period,
     programme, countries, years and section. Kept under ``max_words`` words so that, with a chunk of
-    ``chunk_size`` tokens, the encoder's 256 word pieces still reach most of the chunk's own text."""
-    title = str(meta.get("title") or "")
-    label = file_label(str(meta.get("doc_id") or ""))
+    ``chunk_size`` tokens, the encoder's 256 word pieces still reach most of the chunk's own text.
+    Cached: every chunk of a document (and section) has the same header."""
+    return _header(
+        str(meta.get("title") or ""), str(meta.get("doc_id") or ""), str(meta.get("doc_context") or ""),
+        str(meta.get("programme") or ""), tuple(meta.get("countries") or ()), str(meta.get("section") or ""), max_words,
+    )
+
+
+@lru_cache(maxsize=4096)
+def _header(title: str, doc_id: str, doc_context: str, programme: str, countries: tuple, section: str, max_words: int) -> str:
+    label = file_label(doc_id)
     parts = [title]
     if label and set(tokenize(label)) - set(tokenize(title)):
         parts.append(label)
-    for key in ("doc_context", "programme"):
-        value = str(meta.get(key) or "")
+    for value in (doc_context, programme):
         if value and set(tokenize(value)) - set(tokenize(" ".join(parts))):
             parts.append(value)
-    countries = [c for c in (meta.get("countries") or []) if c.lower() not in " ".join(parts).lower()]
-    if countries:
-        parts.append(", ".join(countries[:4]))
-    section = str(meta.get("section") or "")
+    countries_left = [c for c in countries if c.lower() not in " ".join(parts).lower()]
+    if countries_left:
+        parts.append(", ".join(countries_left[:4]))
     if section and section != title:
         parts.append(section)
     words = " - ".join(p for p in parts if p).split()
