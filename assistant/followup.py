@@ -2,77 +2,82 @@
 
 Deterministic and model-free. "What about Viet Nam?" after a question on Nepal's
 reform programme swaps the country in the previous question; a follow-up that
-leans on a pronoun ("Who co-organised it?") carries the previous topic along.
-The result is what gets searched, and the UI shows it ("Searched for: ...").
+leans on a pronoun ("Who can take part in it?") gets the previous subject in place of
+the pronoun ("Who can take part in the Viet Nam programme?"), keeping its own question.
+A question that names its own subject is standalone and never rewritten, and neither is
+one with no words. The result is what gets searched, and the UI shows it ("Searched for: ...").
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
+from assistant.placenames import ALIASES, places, subject_places
 from assistant.text import question_terms
 
-_REGIONS = ("Southeast Asia", "South-East Asia", "Asia-Pacific", "Asia Pacific", "Africa", "Asia", "Europe", "Latin America")
-_ALIASES = {"Vietnam": "Viet Nam", "Laos": "Lao PDR", "Burma": "Myanmar", "South-East Asia": "Southeast Asia"}
+__all__ = ["condense", "is_follow_up", "places", "subject_places"]
 
 _ELLIPTIC = re.compile(r"^\s*(and\s+)?(what|how)\s+about\s+|^\s*and\s+(for\s+|in\s+)?|^\s*(the\s+)?same\s+(for|in)\s+|^\s*what\s+of\s+", re.I)
+# A pronoun that points back to the previous turn. Left out: "their/its own" (bound inside the question),
+# "is there / are there" (existential), "that" as a relative pronoun ("programmes that train judges").
 _PRONOUN = re.compile(
-    r"\b(it|its|they|them|their|there|that|this|those|these|he|she|his|her)\b(?!\s+(is|are)\s+\w+\s+(programme|seminar))",
+    r"\b(it|its|they|them|their|he|she|his|her|him)\b(?!\s+own\b)"
+    r"|\b(?<!is )(?<!are )(?<!was )(?<!were )(?<!has )(?<!have )(?<!had )(?<!be )there\b(?!\s+(is|are|was|were|be)\b)"
+    r"|\b(this|that|those|these)\b(?=\s*(?:[?.!]|$|one\b|ones\b|programmes?\b|seminars?\b|courses?\b|meetings?\b|"
+    r"strands?\b|projects?\b|countr(?:y|ies)\b|years?\b|documents?\b|institutes?\b|events?\b|initiatives?\b|sessions?\b))",
     re.I,
+)
+_YEAR = re.compile(r"\b(19|20)\d{2}\b")
+_HAS_WORD = re.compile(r"[^\W\d_]", re.UNICODE)
+_CAPITALISED = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][A-Za-z]+|[A-Z]{2,})\b")
+# what a question asks (not what it is about): left out of the subject carried to a follow-up
+_INTENT = frozenset(
+    question_terms(
+        "start started starts begin began begun beginning launch launched since when end ended finish held hold "
+        "organise organised organize organized happen cost costs last lasted run runs ran deliver delivered "
+        "take part join apply eligible who where why which discuss discussed cover covered address addressed about "
+        "support supporting supported help helping helped assist assisting assisted tell"
+    )
 )
 
 
-@lru_cache(maxsize=1)
-def _place_pattern() -> re.Pattern[str]:
-    import pycountry
-
-    names = set(_REGIONS) | set(_ALIASES) | {"Viet Nam", "Lao PDR"}
-    for c in pycountry.countries:
-        for attr in ("name", "common_name"):
-            value = getattr(c, attr, None)
-            if value and "," not in value:
-                names.add(value)
-    ordered = sorted(names, key=len, reverse=True)
-    return re.compile(r"\b(" + "|".join(re.escape(n) for n in ordered) + r")\b")
+def _names_own_subject(question: str) -> bool:
+    """Whether a question names something of its own: a place, a year or a capitalised name."""
+    return bool(subject_places(question) or _YEAR.search(question) or _CAPITALISED.search(question))
 
 
-# The provider of every programme in the corpus: naming it never changes a question's subject.
-_ACTORS = frozenset({"Japan"})
-
-
-def places(text: str) -> list[str]:
-    """Country and region names in ``text``, canonicalised ("Vietnam" -> "Viet Nam")."""
-    return [_ALIASES.get(m, m) for m in _place_pattern().findall(text)]
-
-
-def subject_places(text: str) -> list[str]:
-    """Places a question is about (the programmes' provider left out)."""
-    return [p for p in places(text) if p not in _ACTORS]
-
-
-_YEAR = re.compile(r"\b(19|20)\d{2}\b")
+def is_follow_up(question: str) -> bool:
+    """Short questions that lean on the previous turn for their subject."""
+    if not _HAS_WORD.search(question):
+        return False  # no words at all ("🙂🙂🙂"): nothing to carry a subject to
+    words = question.split()
+    if _ELLIPTIC.search(question):
+        return True
+    terms = question_terms(question)
+    if _PRONOUN.search(question) and len(words) <= 12:
+        return not _names_own_subject(question) or len(terms) <= 1
+    return len(terms) <= 1 and len(words) <= 6 and not _names_own_subject(question)
 
 
 def _years(text: str) -> list[str]:
     return [m.group(0) for m in _YEAR.finditer(text)]
 
 
-def is_follow_up(question: str) -> bool:
-    """Short questions that lean on the previous turn for their subject."""
-    words = question.split()
-    if _ELLIPTIC.search(question):
-        return True
-    if len(words) <= 9 and _PRONOUN.search(question):
-        return True
-    return len(question_terms(question)) <= 1 and len(words) <= 6
+_SUBJECT_PRONOUN = re.compile(r"\b(it|them|there|that one|this one|that|this)(?=\s*[?.!]?\s*$)|\b(it|them)\b", re.I)
+_POSSESSIVE = re.compile(r"\b(its|their)\b(?!\s+own\b)", re.I)
 
 
-def _topic(previous: str) -> str:
-    """The previous question reduced to its subject words, original spelling kept."""
-    words = re.findall(r"[\w'-]+", previous)
-    keep = [w for w in words if question_terms(w) or _YEAR.fullmatch(w)]
-    return " ".join(keep)
+def _subject_phrase(previous: str) -> str:
+    """The previous question's subject as a noun phrase: "the Viet Nam programme", or its topic words."""
+    spans = [m for m in re.finditer(r"[\w'-]+", previous) if (question_terms(m.group(0)) - _INTENT) or _YEAR.fullmatch(m.group(0))]
+    if not spans:
+        return ""
+    end = spans[-1].end()
+    head = re.match(r"\s+(programmes?|programs?|seminars?|courses?|meetings?|strands?|projects?|sessions?)\b", previous[end:], re.I)
+    if head:  # "the Viet Nam programme", not "the Viet Nam"
+        end += head.end()
+    phrase = previous[spans[0].start() : end]  # first to last subject word, as written
+    return f"the {phrase}" if not re.match(r"the\b", phrase, re.I) else phrase
 
 
 def condense(question: str, history: list[dict] | None) -> str:
@@ -97,15 +102,18 @@ def condense(question: str, history: list[dict] | None) -> str:
             return result
         rest = _ELLIPTIC.sub("", question).strip(" ?.")
         return f"{previous.rstrip(' ?.')} - {rest}?" if rest else previous
-    topic = _topic(previous)
-    if not topic:
+    subject = _subject_phrase(previous)
+    if not subject:
         return question
-    return f"{question.rstrip(' ?.')} ({topic})?"
+    # the new question, with the previous subject where its pronoun stood
+    if _SUBJECT_PRONOUN.search(question) and not _POSSESSIVE.search(question):
+        return _SUBJECT_PRONOUN.sub(subject, question, count=1)
+    return f"{question.rstrip(' ?.')} ({subject[4:] if subject.startswith('the ') else subject})?"
 
 
 def _replace_all(text: str, olds: list[str], new: str) -> str:
     for old in dict.fromkeys(olds):
-        variants = [k for k, v in _ALIASES.items() if v == old] + [old]
+        variants = [k for k, v in ALIASES.items() if v == old] + [old]
         for variant in variants:
             text = re.sub(rf"\b{re.escape(variant)}\b", new, text)
     return text

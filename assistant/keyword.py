@@ -14,24 +14,17 @@ import bisect
 import logging
 import re
 import shutil
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from assistant import access
+from assistant.tokens import tokenize
 from assistant.types import Filters
 
 log = logging.getLogger(__name__)
-
-_STOP = frozenset(
-    """a an and are as at be been by can could did do does for from had has have how i if in into is it its
-    me my of on or our so than that the their them there these they this those to was we were what when where
-    which who whom why will with would you your about any all also more most other some such only own same
-    then too very just should may might must shall""".split()
-)
-_WORD = re.compile(r"[a-z0-9]+")
-
 
 def _import_bm25s():
     import bm25s
@@ -40,29 +33,29 @@ def _import_bm25s():
     return bm25s
 
 
-def _stemmer():
-    try:
-        import Stemmer  # PyStemmer, installed with bm25s
-
-        return Stemmer.Stemmer("english").stemWord
-    except ImportError:  # pragma: no cover
-        return lambda w: w
-
-
-_STEM = None
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-cased, stop-word-free, stemmed words (also used by the answer scorer)."""
-    global _STEM
-    if _STEM is None:
-        _STEM = _stemmer()
-    return [_STEM(w) for w in _WORD.findall(text.lower()) if w not in _STOP]
-
-
-FORMAT = 2  # on-disk layout; an index of another format is not loaded (the next ingestion rebuilds it)
+FORMAT = 3  # on-disk layout; an index of another format is not loaded (the next ingestion rebuilds it)
 _SCALARS = ("doc_id", "doc_type", "programme", "region")  # filter columns, stored as codes into a vocabulary
 _LISTS = ("countries", "years")  # list-valued filter columns, stored as posting lists (value -> rows)
+_DOC_FIELDS = ("title", "doc_context", "programme", "region", "countries", "years")  # a document's profile
+
+
+def indexed_text(text: str, meta: dict[str, Any]) -> str:
+    """What BM25 reads for a chunk: its document-level context header, then its text."""
+    from assistant.query import context_header
+
+    return f"{context_header(meta)}\n{text}"
+
+
+def indexed_tokens(text: str, meta: dict[str, Any]) -> list[str]:
+    """``tokenize(indexed_text(text, meta))``, with the header's tokens computed once per header."""
+    from assistant.query import context_header
+
+    return list(_header_tokens(context_header(meta))) + tokenize(text)
+
+
+@lru_cache(maxsize=4096)
+def _header_tokens(header: str) -> tuple[str, ...]:
+    return tuple(tokenize(header))
 
 
 class KeywordIndex:
@@ -95,10 +88,16 @@ class KeywordIndex:
                 for value in m.get(key) or ():
                     rows.setdefault(str(value), []).append(i)
             self.postings[key] = {v: np.array(r, dtype=np.int32) for v, r in rows.items()}
+        self.docs: dict[str, dict[str, Any]] = {}
+        for m in metas:
+            doc = str(m.get("doc_id") or "")
+            if doc not in self.docs:
+                self.docs[doc] = {k: m[k] for k in _DOC_FIELDS if m.get(k)}
         self._pos = {cid: i for i, cid in enumerate(self.ids)}
+        self._profiles = None
         self._bm25 = bm25s.BM25()
         if self.ids:
-            self._bm25.index([tokenize(t) or ["\x00"] for t in texts], show_progress=False)
+            self._bm25.index([indexed_tokens(t, m) or ["\x00"] for t, m in zip(texts, metas)], show_progress=False)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -119,6 +118,7 @@ class KeywordIndex:
             "ids": self.ids,
             "vocab": self.vocab,
             "postings": {k: {v: rows.tolist() for v, rows in p.items()} for k, p in self.postings.items()},
+            "docs": self.docs,
         }
         (tmp / "keyword.json").write_bytes(orjson.dumps(data))
         old = folder.with_name(folder.name + ".old")
@@ -146,7 +146,9 @@ class KeywordIndex:
         with np.load(folder / "columns.npz") as cols:
             obj.rank = cols["rank"]
             obj.codes = {k: cols[f"code_{k}"] for k in _SCALARS}
+        obj.docs = data.get("docs", {})
         obj._pos = {cid: i for i, cid in enumerate(obj.ids)}
+        obj._profiles = None
         obj._bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True) if obj.ids else bm25s.BM25()
         return obj
 
@@ -171,14 +173,32 @@ class KeywordIndex:
             keep &= col
         return keep
 
-    def search(self, query: str, n: int, role: str, filters: Filters | None = None) -> list[tuple[str, float]]:
-        """Top ``n`` (chunk id, BM25 score) among chunks the mask admits; zero scores dropped."""
+    def profiles(self):
+        """Each document's :class:`assistant.query.DocProfile` and the name words they use (computed once)."""
+        if self._profiles is None:
+            from assistant.query import name_vocabulary, profile
+
+            profiles = {doc: profile({"doc_id": doc, **fields}) for doc, fields in self.docs.items()}
+            vocab = name_vocabulary(self.docs)
+            self._profiles = (profiles, vocab)
+        return self._profiles
+
+    def search(
+        self, query: str, n: int, role: str, filters: Filters | None = None, docs: set[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """Top ``n`` (chunk id, BM25 score) among chunks the mask admits; zero scores dropped.
+        ``docs``: search only the chunks of these documents."""
         if not self.ids:
             return []
         tokens = tokenize(query)
         if not tokens:
             return []
-        scores = self._scores(tokens) * self.mask(role, filters)  # what the reader may not see scores 0
+        keep = self.mask(role, filters)
+        if docs is not None:
+            vocab = self.vocab["doc_id"]
+            codes = [i for i in (bisect.bisect_left(vocab, d) for d in docs) if i < len(vocab) and vocab[i] in docs]
+            keep = keep & np.isin(self.codes["doc_id"], np.array(codes, dtype=np.int32))
+        scores = self._scores(tokens) * keep  # what the reader may not see scores 0
         if len(scores) > n:
             hits = np.argpartition(scores, len(scores) - n)[-n:]
         else:

@@ -44,14 +44,17 @@ def rrf_fuse(rankings: dict[str, list[str]], k: int) -> dict[str, float]:
     return scores
 
 
-def diversify(ordered: list[str], doc_of: dict[str, str], k: int, max_per_doc: int) -> list[str]:
-    """Take ids in order, at most ``max_per_doc`` per document; fill up from the rest if short."""
+def diversify(
+    ordered: list[str], doc_of: dict[str, str], k: int, max_per_doc: int, roomy: frozenset[str] = frozenset()
+) -> list[str]:
+    """Take ids in order, at most ``max_per_doc`` per document (two more for the ``roomy`` documents, which the
+    question names); fill up from the rest if short."""
     chosen: list[str] = []
     per_doc: dict[str, int] = {}
     skipped: list[str] = []
     for cid in ordered:
         doc = doc_of[cid]
-        if per_doc.get(doc, 0) < max_per_doc:
+        if per_doc.get(doc, 0) < max_per_doc + (2 if doc in roomy else 0):
             chosen.append(cid)
             per_doc[doc] = per_doc.get(doc, 0) + 1
         else:
@@ -62,11 +65,13 @@ def diversify(ordered: list[str], doc_of: dict[str, str], k: int, max_per_doc: i
 
 
 def _join_overlap(first: str, second: str) -> str:
-    """Concatenate two consecutive chunks, dropping the text they share."""
+    """Concatenate two consecutive chunks, dropping the text they share. Chunks that share nothing come
+    from different sections or paragraphs: they are joined by a paragraph break, so no sentence runs from
+    one into the other ("...overseas In 2015 Japan began...")."""
     for size in range(min(len(first), len(second), 600), 15, -1):
         if first.endswith(second[:size]):
             return first + second[size:]
-    return f"{first} {second}"
+    return f"{first}\n\n{second}"
 
 
 _POOL: ThreadPoolExecutor | None = None
@@ -123,6 +128,14 @@ class Retriever:
         # releases the GIL): at 100k chunks, ~1.8 ms for both instead of ~3.5 ms in a quiet process;
         # about even when the CPUs are busy (Chroma's query then slows as much as BM25 is hidden).
         sparse_job = _pool().submit(self.keyword.search, query, s.candidates, role, filters) if lean else None
+        boosts = self.doc_boosts(query, filters) if lean and s.entity_boost > 0 else {}
+        focus_job = None
+        if boosts:
+            # the documents the question names get a BM25 search of their own, so that their best chunks
+            # are among the candidates even when other documents' chunks fill both global lists
+            top = max(boosts.values())
+            focus = {d for d, v in boosts.items() if v >= 0.5 * top}
+            focus_job = _pool().submit(self.keyword.search, query, s.candidates, role, filters, focus)
         dense = self.store.query(self.embed_query(query), s.candidates, scope, with_text=not lean)
         hits: dict[str, _Hit] = {}
         partition: dict[str, int | None] = {}
@@ -135,15 +148,27 @@ class Retriever:
                 hits[cid] = _Hit(cid, "", {})
                 partition[cid] = self.keyword.rank_of(cid)
             hits[cid].ranks["keyword"] = rank
-        fused = rrf_fuse({"dense": [c for c, *_ in dense], "keyword": [c for c, _ in sparse]}, s.rrf_k)
+        rankings = {"dense": [c for c, *_ in dense], "keyword": [c for c, _ in sparse]}
+        if focus_job is not None:
+            rankings["focus"] = [c for c, _ in focus_job.result()]
+            for rank, cid in enumerate(rankings["focus"], start=1):
+                if cid not in hits:
+                    hits[cid] = _Hit(cid, "", {})
+                    partition[cid] = self.keyword.rank_of(cid)
+                hits[cid].ranks["focus"] = rank
+        fused = rrf_fuse(rankings, s.rrf_k)
+        if lean:
+            doc_of = {c: self.keyword.doc_of(c) or c for c in fused}
+        else:
+            doc_of = {c: hits[c].meta.get("doc_id", c) for c in fused}
+        for cid in fused:  # documents of the entity and period the question names come first; squared, so
+            # that matching all of it (Intel *and* Q2 2023) counts well above matching a part (Q2 2023)
+            fused[cid] += s.entity_boost * boosts.get(doc_of[cid], 0.0) ** 2
         for cid, score in fused.items():
             hits[cid].rrf = score
         ordered = sorted(fused, key=lambda c: (-fused[c], c))
-        if lean:
-            doc_of = {c: self.keyword.doc_of(c) or c for c in ordered}
-        else:
-            doc_of = {c: hits[c].meta.get("doc_id", c) for c in ordered}
-        chosen = diversify(ordered, doc_of, k, s.max_per_doc)
+        named = frozenset(d for d, v in boosts.items() if v >= 0.99 * max(boosts.values()))
+        chosen = diversify(ordered, doc_of, k, s.max_per_doc, named if 0 < len(named) <= 2 else frozenset())
         if lean and chosen:  # the chosen chunks' text, one call per access partition involved
             # chosen from the filtered dense hits and the masked BM25 hits: with the filter's ids at hand,
             # a where clause on this fetch would only repeat it (and cost what it costs on the query)
@@ -153,6 +178,19 @@ class Retriever:
                 hits[cid].text, hits[cid].meta = text or "", meta or {}
             chosen = [c for c in chosen if c in got]  # (a chunk deleted since the keyword index was built)
         return self._merge_neighbours([hits[c] for c in chosen])
+
+    def doc_boosts(self, query: str, filters: Filters | None = None) -> dict[str, float]:
+        """How well each document matches the entities and periods the query names (0..1; see
+        :func:`assistant.query.doc_boosts`); empty when it names none or without a keyword index.
+        A filter the reader set (country, programme, year) counts as named too: among the documents
+        it admits, those *about* that country come before those that only list it."""
+        if self.keyword is None:
+            return {}
+        from assistant.query import doc_boosts, parse
+
+        profiles, vocabulary = self.keyword.profiles()
+        named = [str(v) for v in (filters.country, filters.programme, filters.year) if v] if filters else []
+        return doc_boosts(parse(" ".join([query, *named]), vocabulary), profiles)
 
     def _merge_neighbours(self, hits: list[_Hit]) -> list[Passage]:
         """Adjacent chunks of one document and page become one passage (keeping the better rank)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.keyword import tokenize
+from assistant.tokens import tokenize
 
 # no sentence break after an initial or a common abbreviation (the guards sit where the break would be)
 _ABBREV = r"(?<!\b[A-Z]\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<!\bvs\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bNo\.)"
@@ -77,12 +77,20 @@ def question_terms(question: str) -> set[str]:
     return content_terms(question) - _QUESTION_WORDS
 
 
+# words for a beginning, counted as one term: "when did it start" is covered by "since 2013", "began in 2014"
+_START_TERMS = frozenset(tokenize("start started begin began begun since launch launched commence commenced"))
+
+
+def _fold(terms: set[str]) -> set[str]:
+    return {"\x01start" if t in _START_TERMS else t for t in terms}
+
+
 def coverage(question: str, sentence: str, context: str = "") -> float:
     """Share of the question's topic terms found in the sentence (or its passage's title/context)."""
-    wanted = question_terms(question)
+    wanted = _fold(question_terms(question))
     if not wanted:
         return 0.0
-    have = content_terms(sentence) | content_terms(context)
+    have = _fold(content_terms(sentence) | content_terms(context))
     return len(wanted & have) / len(wanted)
 
 
@@ -105,19 +113,25 @@ def overlap(claim: str, evidence: str) -> float:
 # --- what kind of answer a question wants ------------------------------------------------
 _MONEY_Q = re.compile(
     r"\b(budget|budgets|cost|costs|costing|fee|fees|price|prices|funding|funded how much|how much money|salar(y|ies)|"
-    r"allowance|per diem|tuition|spend|spent|spending|expenditure|pay|paid|payment|stipend|financ\w*)\b",
+    r"allowance|per diem|tuition|spend|spent|spending|expenditure|pay|paid|payment|stipend|financ\w*|"
+    r"how much(?! (time|of|longer|later|earlier|more|less))|what (was|is|were|are) the amount|amount of money)\b",
     re.IGNORECASE,
 )
 _MONEY_A = re.compile(r"[$€£¥]|\b(yen|dollars?|usd|jpy|euros?|eur)\b|\b\d[\d,.]*\s*(million|billion|thousand)\b", re.IGNORECASE)
 _PERSON_Q = re.compile(
-    r"\b(who (is|was|are|were) the (head|director|chair|chairman|chairperson|minister|president|coordinator|lecturer|"
-    r"speaker|organi[sz]er|contact|leader|manager|instructor|trainer)s?|names? of (the |its |their )?(\w+ )?(director|head|chair\w*|minister|"
+    r"\b(who (is|was|are|were) (the |its |their )?(\w+ ){0,2}(head|director|chair|chairman|chairperson|minister|president|coordinator|lecturer|"
+    r"speaker|organi[sz]er|contact|leader|manager|instructor|trainer|secretary|ceo|cfo|officer)s?|"
+    r"who (chairs|chaired|heads|headed|directs|directed|presides|presided|manages|managed|coordinates|coordinated)|names? of (the |its |their )?(\w+ )?(director|head|chair\w*|minister|"
     r"official|officials|person|people|coordinator|lecturer|lecturers|speaker|speakers|expert|experts|participants|staff|trainer)s?\b|"
     r"contact (person|details)|"
     r"e-?mail|phone|telephone|address of)\b",
     re.IGNORECASE,
 )
-_PERSON_A = re.compile(r"\b(Mr|Ms|Mrs|Dr|Prof|Judge|Justice)\.?\s+[A-Z][a-z]+|@\w|\+?\d[\d\s-]{7,}\d")
+_PERSON_A = re.compile(
+    r"\b(Mr|Ms|Mrs|Dr|Prof|Judge|Justice)\.?\s+[A-Z][a-z]+|@\w|\+?\d[\d\s-]{7,}\d"
+    r"|\b(Director|Chair|Chairman|Chairperson|Head|President|Minister|Secretary|Officer|CEO)\b[ ,:]+(is |was )?[A-Z][a-z]+ [A-Z][a-z]+"
+    r"|\b[A-Z][a-z]+ [A-Z][a-z]+, (the )?(Director|Chair|Chairman|Chairperson|Head|President|Minister|Secretary)\b"
+)
 _DATE_Q = re.compile(r"(?<!\bto )\bdates?\b|\b(which|what) (day|month)\b|\bday of the month\b", re.IGNORECASE)
 _DATE_A = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
@@ -143,7 +157,7 @@ def required_slots(question: str) -> list[str]:
     """Answer types a sentence must contain to answer this question (money, person, date, year, number, place)."""
     slots = []
     if _PLACE_Q.search(question):
-        slots.append("place")
+        slots.append(required_place(question))
     if _ORG_Q.search(question):
         slots.append("organisation")
     if _MONEY_Q.search(question):
@@ -166,9 +180,40 @@ _SLOT_PATTERNS = {"frequency": _FREQUENCY_A, "organisation": _ORG_A, "money": _M
 HARD_SLOTS = ("money", "person", "date", "number")
 
 
-def has_slot(slot: str, sentence: str) -> bool:
-    if slot == "place":
-        from assistant.followup import subject_places
+_COUNTRY_Q = re.compile(r"\b(which|what) (country|countries)\b|\bwhich nation", re.I)
 
-        return bool(subject_places(sentence))
+
+def required_place(question: str) -> str:
+    """"country" when a question asks for a country (a region does not answer it), else "place"."""
+    return "country" if _COUNTRY_Q.search(question) else "place"
+
+
+def has_slot(slot: str, sentence: str) -> bool:
+    if slot in ("place", "country"):
+        from assistant.placenames import REGIONS, subject_places
+
+        found = subject_places(sentence)
+        return bool([p for p in found if p not in REGIONS and p not in ("Southeast Asia", "Asia-Pacific")] if slot == "country" else found)
     return bool(_SLOT_PATTERNS[slot].search(sentence))
+
+
+# --- a beginning, asked and stated ---------------------------------------------------------
+START_Q = re.compile(r"\b(start|started|starts|begin|began|begun|launch|launched|commence\w*|since when|get going|set up|established?)\b", re.I)
+_START_A = re.compile(
+    r"\b(since|began|begun|begin|beginning|started|start|starting|launched|commenced|established|first|set up|running since|got going)\b[^.;]{0,80}?\b(19|20)\d{2}\b"
+    r"|\b(19|20)\d{2}\b[^.;]{0,40}?\b(began|started|was launched|was established|onwards)\b",
+    re.I,
+)
+
+
+def states_start(sentence: str) -> bool:
+    """Does the sentence say when something began ("since 2013", "began ... in 2014")?"""
+    return bool(_START_A.search(sentence))
+
+
+_BARE_NUMBERS = re.compile(r"(?:(?<![\w$])[$(]?-?\d[\d,.]*\)?%?\s+){3}[$(]?-?\d[\d,.]*\)?%?")
+
+
+def unreadable(sentence: str) -> bool:
+    """Table debris: pipes, or four bare numbers in a row ("164 9 % 82,959 81,434")."""
+    return "|" in sentence or bool(_BARE_NUMBERS.search(re.sub(r"(?<!\S)[$%€£¥]+(?!\S)|(?<=\d) ?%", "", sentence)))

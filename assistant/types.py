@@ -54,6 +54,7 @@ class Chunk:
     section: str
     position: int
     meta: DocMeta
+    context: str = ""  # document-level context read from the file (organisation, period), for retrieval
 
     def store_metadata(self) -> dict[str, Any]:
         """Flat metadata for Chroma: scalars, and lists only when non-empty (Chroma rejects empty ones)."""
@@ -73,6 +74,8 @@ class Chunk:
             "section": self.section,
             "position": self.position,
         }
+        if self.context:
+            data["doc_context"] = self.context
         if m.countries:
             data["countries"] = list(m.countries)
         if m.years:

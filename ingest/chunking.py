@@ -24,9 +24,18 @@ def chunk_id(doc_id: str, page: int | None, position: int) -> str:
     return f"{doc_id}#p{page or 0}-{position}"
 
 
+def document_context(blocks: list[Block]) -> str:
+    """Document-level context from the first page or section: the organisation and the period
+    it reports on ("AMAZON.COM, INC.; quarterly period ended March 31, 2023"), or ""."""
+    from assistant.query import first_page_context
+
+    return first_page_context(blocks[0].text) if blocks else ""
+
+
 def chunk_blocks(meta: DocMeta, blocks: list[Block], size: int, overlap: int) -> list[Chunk]:
     """Split each block; chunks never straddle pages or sections, so citations stay exact."""
     splitter = _splitter(size, overlap)
+    context = document_context(blocks)
     chunks: list[Chunk] = []
     per_page: dict[int, int] = {}
     for block in blocks:
@@ -46,14 +55,16 @@ def chunk_blocks(meta: DocMeta, blocks: list[Block], size: int, overlap: int) ->
                     section=block.section,
                     position=len(chunks),
                     meta=meta,
+                    context=context,
                 )
             )
     return chunks
 
 
 def embedding_text(chunk: Chunk) -> str:
-    """What the encoder reads: the title and section give a short passage its context."""
-    head = chunk.meta.title
-    if chunk.section and chunk.section != head:
-        head = f"{head} - {chunk.section}"
-    return f"{head}\n{chunk.text}"
+    """What the encoder reads: a short header of document-level context (title, file name,
+    organisation, period, programme, countries, section; see :func:`assistant.query.context_header`)
+    before the chunk's text. BM25 reads the same header (:func:`assistant.keyword.indexed_text`)."""
+    from assistant.query import context_header
+
+    return f"{context_header(chunk.store_metadata())}\n{chunk.text}"

@@ -16,7 +16,7 @@ from assistant.types import Block
 
 # Bump when loading or cleaning changes what text a file yields: every document is then
 # re-read on the next sync (unchanged chunks still come from the embedding cache).
-PARSER_VERSION = 3
+PARSER_VERSION = 4
 
 SUPPORTED = (".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt")
 MAX_DOCX_UNPACKED = 200 * 1024 * 1024  # a DOCX that inflates past this is treated as a zip bomb
@@ -53,8 +53,19 @@ def _heading_like(line: str) -> bool:
 
 
 def load_pdf(path: Path) -> list[Block]:
+    import pypdf
+
+    # pypdf's default of 100,000 elements per array refuses real filings (the 10-Q PDFs of Microsoft have
+    # larger ones); a higher bound still protects against hostile files
+    with pypdf.apply_configuration(array_maximum_element_count=5_000_000, dictionary_maximum_element_count=1_000_000):
+        return _load_pdf(path)
+
+
+def _load_pdf(path: Path) -> list[Block]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
+
+    from ingest.tables import pdf_page_rows
 
     try:
         reader = PdfReader(str(path), strict=False)
@@ -75,7 +86,7 @@ def load_pdf(path: Path) -> list[Block]:
     if not pages:
         raise LoadError("PDF has no pages")
     page_lines: list[list[str]] = []
-    for number, page in enumerate(pages, start=1):
+    for number, page in enumerate(pages, start=1):  # (pages were read under _PDF_LIMITS, see below)
         try:
             raw = page.extract_text() or ""
         except Exception as exc:
@@ -85,7 +96,7 @@ def load_pdf(path: Path) -> list[Block]:
     blocks: list[Block] = []
     section = ""
     for number, lines in enumerate(page_lines, start=1):
-        lines = [ln for ln in lines if _shape(ln) not in repeated]
+        lines = pdf_page_rows([ln for ln in lines if _shape(ln) not in repeated])
         for line in lines[:3]:
             if _heading_like(line):
                 section = line.strip()
@@ -116,9 +127,17 @@ def _running_lines(page_lines: list[list[str]]) -> set[str]:
 
 def _paragraphs_from_lines(lines: list[str]) -> list[str]:
     """Group extracted PDF lines into paragraphs: a heading-like line stands alone."""
+    from ingest.tables import TABLE_ROW
+
     paras: list[str] = []
     current: list[str] = []
     for line in lines:
+        if line.startswith(TABLE_ROW):  # a table row, already a sentence of its own
+            if current:
+                paras.append(" ".join(current))
+                current = []
+            paras.append(line[1:])
+            continue
         if _heading_like(line) and (
             not current or current[-1].rstrip().endswith((".", ":", "?", "!")) or len(current[-1]) < 40
         ):
@@ -169,9 +188,52 @@ def load_docx(path: Path) -> list[Block]:
         else:
             sections[-1][1].append(text)
     for table in document.tables:
-        rows = [" | ".join(cell.text.strip() for cell in row.cells) for row in table.rows]
-        sections[-1][1].append("\n".join(rows))
+        sections[-1][1].append(table_text([[cell.text.strip() for cell in row.cells] for row in table.rows]))
     return _blocks_from_sections(sections)
+
+
+def table_text(rows: list[list[str]]) -> str:
+    """A table whose cells are known (Markdown, DOCX, HTML) as paragraphs of one row each, every value with
+    its column header: "Reform of the criminal justice system — Where: Nepal; Since: 2013." The first row is
+    taken as the header when the table has more than one row."""
+    from ingest.tables import format_row
+
+    rows = [[" ".join(c.split()) for c in r] for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        return ""
+    header = rows[0] if len(rows) > 1 else []
+    out = []
+    for cells in rows[1:] if header else rows:
+        # merged cells repeat their text in python-docx; a row of one distinct value is a caption
+        if len(set(cells)) == 1:
+            out.append(cells[0])
+            continue
+        label, values = cells[0], cells[1:]
+        heads = header[1:] if header else []
+        out.append(format_row(label, [h if h != v else "" for h, v in zip(heads, values)] if heads else [], values))
+    return "\n\n".join(out)
+
+
+_MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+
+
+def _markdown_tables(lines: list[str]) -> list[str]:
+    """Markdown pipe tables replaced by one paragraph per row (see :func:`table_text`)."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if lines[i].lstrip().startswith("|") and i + 1 < len(lines) and _MD_SEPARATOR.match(lines[i + 1]):
+            rows = [lines[i]]
+            i += 2
+            while i < len(lines) and lines[i].lstrip().startswith("|"):
+                rows.append(lines[i])
+                i += 1
+            cells = [[c.strip() for c in r.strip().strip("|").split("|")] for r in rows]
+            out.extend(["", table_text(cells), ""])
+            continue
+        out.append(lines[i])
+        i += 1
+    return out
 
 
 def _blocks_from_sections(sections: list[tuple[str, list[str]]]) -> list[Block]:
@@ -197,7 +259,7 @@ def load_markdown_text(text: str) -> list[Block]:
     if in_front_matter:
         end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
         start = end + 1 if end is not None else 0
-    for line in lines[start:]:
+    for line in _markdown_tables(lines[start:]):
         match = re.match(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$", line)
         if match:
             sections.append((match.group(2).strip(), []))
@@ -255,6 +317,15 @@ def load_html(path: Path) -> list[Block]:
         tag.decompose()
     sections: list[tuple[str, list[str]]] = [("", [])]
     body = soup.body or soup
+    for table in reversed(body.find_all("table")):  # innermost first: a table becomes its rows, read as text
+        rows = [[c.get_text(" ", strip=True) for c in tr.find_all(["td", "th"])] for tr in table.find_all("tr")]
+        holder = soup.new_tag("div")
+        for para in table_text(rows).split("\n\n"):
+            if para:
+                tag = soup.new_tag("p")
+                tag.string = para
+                holder.append(tag)
+        table.replace_with(holder)
     block_tags = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "th", "pre", "blockquote", "dd", "dt", "caption"]
     for element in body.find_all(block_tags):
         if element.find(block_tags):  # its children will be visited on their own

@@ -23,7 +23,7 @@ FACTS = [
     ("How frequently is the senior seminar organised?", r"annual|every year", ""),
     ("Which topics do the international training courses cover?", r"treatment of offenders", ""),
     # the corruption programme's page and the areas-of-work overview both state it
-    ("Since what year has there been multinational work on corruption in criminal justice?", r"2000", "corruption|areas-of-work|unafei-participation"),  # each lists it
+    ("Since what year has there been multinational work on corruption in criminal justice?", r"2000", "corruption|areas-of-work|unafei-participation|overview"),  # each lists it (the overview in its table, now a readable row)
     ("When did the Southeast Asian rule of law and governance programme get going?", r"2007", ""),
     ("When did Japan begin helping Nepal reform its criminal justice system?", r"2013", "nepal"),
     ("What year did assistance to Viet Nam on criminal justice reform begin?", r"2014", "viet-nam|overview"),  # its table row
@@ -199,3 +199,81 @@ def test_support_scores_separate_paraphrase_from_fabrication(assistant):
     for claim in ("The programme budget is 3 million yen.", "Japan has supported Myanmar since 2012.",
                   "The programme trains judges in Viet Nam.", "UNAFEI runs the courses in Myanmar every month."):
         assert support(assistant.scorer, claim, p)[0] < bar, claim
+
+
+# --- the examples of issue 13 ("Why"), on the sample corpus ---------------------------------------------------
+def _turns(assistant, *questions):
+    history = []
+    for q in questions:
+        history += [{"role": "user", "content": q}, {"role": "assistant", "content": assistant.ask(q, history=list(history)).text}]
+    return history
+
+
+def test_the_nepal_start_is_answered_from_the_nepal_document(assistant):
+    answer = assistant.ask("When did the Nepal programme start?", role="staff")
+    assert not answer.declined and "2013" in answer.text, answer.text
+    assert answer.citations[0].doc_id == "programmes/nepal-criminal-justice-reform.pdf"
+    assert not any("viet-nam" in c.doc_id for c in answer.citations), [c.doc_id for c in answer.citations]
+    assert "2014" not in answer.text  # Viet Nam's start is not Nepal's
+
+
+def test_with_the_country_filter_the_programme_start_is_answered(assistant):
+    answer = assistant.ask("When did the programme start?", role="staff", filters={"country": "Nepal"})
+    assert not answer.declined, answer.notices
+    assert "2013" in answer.text and "2014" not in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who is the current director of UNAFEI?",  # not UNAFEI's full name
+        "Who chairs the senior seminar?",
+        "Who heads the Nepal programme?",
+        "How much does the Myanmar prison programme cost?",
+        "What was the amount spent on the 2016 seminar?",
+        "On what date did the 2011 regional meeting open?",
+    ],
+)
+def test_a_person_amount_or_date_no_passage_names_is_declined(assistant, question):
+    answer = assistant.ask(question, role="staff")
+    assert answer.declined, answer.text
+
+
+def test_a_standalone_question_after_a_nepal_question_is_not_rewritten(assistant):
+    history = _turns(assistant, "When did the Nepal programme start?")
+    question = "Which countries have a country programme of their own?"
+    answer = assistant.ask(question, history=history, role="staff")
+    assert answer.searched_for == question
+    assert not answer.declined and re.search(r"Viet Nam", answer.text), answer.text
+
+
+def test_a_pronoun_follow_up_keeps_the_subject_and_answers_the_new_question(assistant):
+    history = _turns(assistant, "When did the Nepal programme start?", "and Viet Nam?")
+    answer = assistant.ask("Who can take part in it?", history=history, role="staff")
+    assert "Viet Nam" in answer.searched_for and "start" not in answer.searched_for, answer.searched_for
+    assert not answer.declined and "Viet Nam" in answer.text, answer.text
+    assert "2014" not in answer.text  # not the previous answer (the start year) again
+
+
+def test_a_question_without_words_is_not_a_follow_up(assistant):
+    history = _turns(assistant, "When did the Nepal programme start?")
+    answer = assistant.ask("🙂🙂🙂", history=history, role="staff")
+    assert answer.searched_for == "🙂🙂🙂" and answer.declined
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What year did assistance to Viet Nam on criminal justice reform begin?",  # the overview's table row
+        "Which strand of assistance works in Myanmar and since when?",
+        "In which country was the 2009 seminar on the International Criminal Court held?",
+        "How is community-based treatment in Southeast Asia delivered?",
+    ],
+)
+def test_answers_read_as_sentences_never_table_pipes_or_joined_paragraphs(assistant, question):
+    answer = assistant.ask(question, role="staff")
+    assert not answer.declined, answer.notices
+    assert "|" not in answer.text
+    assert not re.search(r"[a-z] (In|The) \d{4}", answer.text), answer.text  # "...overseas In 2015 Japan began..."
+    for sentence in answer.sentences:  # each quoted sentence ends where a sentence ends
+        assert sentence.text.rstrip()[-1:] in ".!?)" or re.search(r"\[\d+\]\.?$", sentence.text), sentence.text

@@ -133,12 +133,28 @@ def test_empty_and_blank_blocks_give_no_chunks():
     assert chunk_blocks(_meta(), [Block("   \n ", 1, "")], 64, 8) == []
 
 
-def test_embedding_text_carries_title_and_section():
+def test_embedding_text_carries_title_file_name_and_section():
+    # the header now also names the file (its words that the title lacks): "doc" of folder/doc.pdf
     block = Block("The body of the section.", 2, "Eligibility")
     chunk = chunk_blocks(_meta(), [block], 64, 8)[0]
-    assert embedding_text(chunk) == "A test document - Eligibility\nThe body of the section."
+    assert embedding_text(chunk) == "A test document - doc - Eligibility\nThe body of the section."
     same = chunk_blocks(_meta(), [Block("Body.", 1, "A test document")], 64, 8)[0]
-    assert embedding_text(same) == "A test document\nBody."
+    assert embedding_text(same) == "A test document - doc\nBody."
+    assert chunk.text == "The body of the section."  # the stored display text stays clean
+
+
+def test_document_context_from_the_first_page_reaches_every_chunk():
+    blocks = [Block("FORM 10-Q For the quarterly period ended March 31, 2023 AMAZON.COM, INC. (Exact name of registrant)", 1, ""),
+              Block("Total net sales increased 9%.", 2, "Results of Operations")]
+    chunks = chunk_blocks(DocMeta(doc_id="2023 Q1 AMZN.pdf", title="2023 Q1 AMZN"), blocks, 64, 8)
+    last = chunks[-1]
+    assert last.context == "AMAZON.COM, INC; quarterly period ended March 31, 2023"
+    assert last.store_metadata()["doc_context"] == last.context
+    head = embedding_text(last).split("\n")[0]
+    assert "AMAZON.COM" in head and "March 31, 2023" in head and "Results of Operations" in head
+    from assistant.keyword import indexed_text
+
+    assert indexed_text(last.text, last.store_metadata()).startswith(head)  # BM25 reads the same header
 
 
 def test_store_metadata_is_flat_and_has_access_rank():

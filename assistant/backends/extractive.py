@@ -15,9 +15,11 @@ from collections.abc import Iterator
 from assistant.backends.base import Draft
 from assistant.citations import Scorer
 from assistant.confusables import looks_like_injection
+from assistant.placenames import place_spans, subject_places
 from assistant.settings import Settings
 from assistant.text import (
     HARD_SLOTS,
+    START_Q,
     content_terms,
     coverage,
     has_slot,
@@ -25,6 +27,8 @@ from assistant.text import (
     novelty,
     required_slots,
     split_sentences,
+    states_start,
+    unreadable,
 )
 from assistant.types import Passage
 
@@ -51,6 +55,7 @@ class ExtractiveBackend:
                     or sentence.rstrip().endswith("?")  # a question is never an answer
                     or low.startswith(("question:", "q:", "related documents"))
                     or looks_like_injection(sentence)
+                    or unreadable(sentence)  # table debris is never quoted (rows come as sentences of their own)
                     or len(content_terms(sentence)) < 3
                     or any(x in low for x in _NOT_FACT)
                 ):
@@ -81,6 +86,14 @@ class ExtractiveBackend:
         sims = self.scorer.similarity(question, [c[0] for c in cands])
         slots = required_slots(question)
         asked_years = set(_YEAR.findall(question))
+        asks_start = bool(START_Q.search(question)) and "year" in slots
+        named = _named_documents(question, passages)
+        wants_value = bool(set(slots) & {"year", "number", "money", "date", "place", "country", "frequency"})
+        define = _DEFINE_Q.search(question)
+        abbr = re.escape(define.group(1) or define.group(3)) if define else ""
+        # the places the question is about; when it names none, those of the best passage's title (a
+        # reader who set the Country filter to Nepal asks "when did the programme start?")
+        asked_places = set(subject_places(question)) or set(subject_places(passages[0].title if passages else ""))
         scored = []
         for (sentence, n, context), sim in zip(cands, sims):
             value = 0.6 * float(sim) + 0.4 * coverage(question, sentence, context)
@@ -91,8 +104,21 @@ class ExtractiveBackend:
                 value *= 0.85  # generic text marked illustrative is weaker evidence than a stated fact
             if asked_years and not asked_years & set(_YEAR.findall(sentence)):
                 value *= 0.85  # the question names a year this sentence does not speak of
-            if novelty(question, sentence) < 0.34:
+            fresh = novelty(question, sentence)
+            if fresh < 0.2:
+                value *= 0.6  # it restates the question: never the answer
+            elif fresh < 0.34:
                 value *= 0.85  # it mostly repeats the question back
+            if asks_start:
+                value *= 1.15 if states_start(sentence) else 0.9  # "when did it start": the sentence saying since when
+            if asked_places and "year" in slots and _years_belong_elsewhere(sentence, asked_places):
+                value *= 0.5  # its years are another country's ("the other is with Viet Nam, which began in 2014")
+            if named and n not in named:
+                value *= 0.85  # from another document than the one the question names
+            if not wants_value and _TABLE_ROW.search(sentence):
+                value *= 0.85  # a table row answers for a value; a "which part / how / why" question wants prose
+            if abbr and re.search(rf"\({abbr}\)|\b{abbr}\b\s+(stands for|means|is short for)", sentence):
+                value *= 1.2  # "What does AALCO mean?": the sentence that spells it out
             value += 0.01 / n  # ties go to the better-ranked passage
             scored.append((value, sentence, n))
         scored.sort(key=lambda item: -item[0])
@@ -109,9 +135,11 @@ class ExtractiveBackend:
             return Draft("", declined=True, reason=f"no document speaks of {', '.join(sorted(asked_years))}")
         hard = [slot for slot in required_slots(question) if slot in HARD_SLOTS]
         if hard:  # only sentences that contain what was asked (a sum, a name, a date, a count) can answer
+            counted = _counted(question) if "number" in hard else set()
             scored = [
                 item for item in scored
                 if all(has_slot(slot, item[1]) for slot in hard)
+                and (not counted or counted & content_terms(item[1]))  # "how many weeks": a count of weeks
                 and (not asked_years or asked_years & set(_YEAR.findall(item[1])))  # the count for *that* year
             ]
             if not scored or scored[0][0] < s.answer_min_score:
@@ -133,6 +161,57 @@ class ExtractiveBackend:
     def stream(self, question: str, passages: list[Passage]) -> Iterator[str]:
         draft = self.draft(question, passages)
         yield draft.text
+
+
+def _named_documents(question: str, passages: list[Passage]) -> set[int]:
+    """Numbers of the passages to keep answers to, when the question names one document's subject: the
+    passages of documents whose title or file name it names (a country, programme or company), and of
+    documents that are about nothing in particular (an overview). Empty when it names none or all."""
+    from assistant.query import doc_boosts, parse, profile
+
+    profiles = {str(n): profile({"doc_id": p.doc_id, "title": p.title}) for n, p in enumerate(passages, start=1)}
+    boosts = doc_boosts(parse(question), profiles)
+    if not boosts:
+        return set()
+    top = max(boosts.values())
+    chosen = {int(n) for n, v in boosts.items() if v >= top * 0.99 and v >= 0.5}
+    if not chosen or len(chosen) == len(passages):
+        return set()
+    asked = set(subject_places(question)) | set(_ACRONYM.findall(question))
+    for n, p in enumerate(passages, start=1):  # a document about some other place or body is "another document"
+        named = set(subject_places(p.title)) | set(_ACRONYM.findall(f"{p.title} {p.doc_id}"))
+        if n not in chosen and not (named - asked):
+            chosen.add(n)
+    return chosen
+
+
+_ACRONYM = re.compile(r"\b[A-Z]{3,}\b")
+_DEFINE_Q = re.compile(r"\b([A-Z]{2,})\b.{0,40}\b(mean|stand for|stands for|short for|abbreviat\w*|acronym)\b"
+                       r"|\b(?:abbreviation|acronym)\s+([A-Z]{2,})\b")
+_TABLE_ROW = re.compile(r" — [^;]*: ")
+_HOW_MANY = re.compile(r"\bhow many\s+([a-z]+)", re.I)
+
+
+def _counted(question: str) -> set[str]:
+    """What a "how many" question counts ("how many weeks" -> {"week"}), as stemmed terms; empty if unclear."""
+    match = _HOW_MANY.search(question)
+    return content_terms(match.group(1)) if match else set()
+
+
+def _years_belong_elsewhere(sentence: str, asked: set[str]) -> bool:
+    """True when every year in the sentence stands nearer to a place the question did not ask about than
+    to one it did (so the sentence dates something else)."""
+    spots = place_spans(sentence)
+    if not spots:
+        return False
+    found = list(_YEAR.finditer(sentence))
+    if not found:
+        return False
+    for year in found:
+        nearest = min(spots, key=lambda s: abs(s[0] - year.start()))
+        if nearest[1] in asked:
+            return False
+    return True
 
 
 def _cite(sentence: str, n: int) -> str:
