@@ -263,7 +263,7 @@ def _cmd_calibrate(args) -> int:
 
 
 def _cmd_public(args) -> int:
-    from evals.public import DOC, PublicOptions, run_public
+    from evals.public import DOC, README, PublicOptions, run_public
     from evals.public_data import DEFAULT_DATA
 
     progress = False if args.no_progress else None
@@ -278,7 +278,8 @@ def _cmd_public(args) -> int:
         return 0
     sets = [s.strip() for s in args.sets.split(",") if s.strip()] if args.sets else []
     opts = PublicOptions(data=data, index_cache=args.cache_dir, sets=sets, quick=args.quick, limit=args.limit,
-                         baseline=not args.no_baseline, out=args.out, doc=doc, config=args.config, progress=progress)
+                         baseline=not args.no_baseline, out=args.out, doc=doc, config=args.config, progress=progress,
+                         readme=README if doc == DOC else None)
     out = run_public(opts)
     from evals.public import render_table
 

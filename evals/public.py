@@ -26,6 +26,8 @@ from evals.public_data import CORRECT_DEFINITION, QUICK, PublicSet, convert_all,
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "evaluation.md"
 START, END = "<!-- public-eval:start -->", "<!-- public-eval:end -->"
+README = ROOT / "README.md"
+README_START, README_END = "<!-- public-eval-readme:start -->", "<!-- public-eval-readme:end -->"
 K = 5
 _NUMBER = re.compile(r"^[($]*[-+]?\d[\d,.]*\)?%?$")
 
@@ -41,6 +43,7 @@ class PublicOptions:
     baseline: bool = True
     out: Path | None = None
     doc: Path | None = DOC
+    readme: Path | None = None  # also copy the table here, between the public-eval-readme markers (if present)
     config: str | None = None
     progress: bool | None = None
 
@@ -137,8 +140,12 @@ def run_public(opts: PublicOptions, log: Callable[[str], None] | None = None) ->
     (run_dir / "results.json").write_text(json.dumps(out, indent=1, ensure_ascii=False, default=str), encoding="utf-8")
     out["results_path"] = str(run_dir / "results.json")
     if opts.doc is not None:
-        write_doc(opts.doc, render_table(out))
+        section = render_table(out)
+        write_doc(opts.doc, section)
         log(f"wrote the table to {opts.doc}")
+        if opts.readme is not None and opts.readme.is_file() and README_START in opts.readme.read_text(encoding="utf-8"):
+            write_doc(opts.readme, section.replace(START, README_START).replace(END, README_END), README_START, README_END)
+            log(f"copied the table to {opts.readme}")
     log(f"wrote {run_dir / 'results.json'} ({out['seconds']:.0f} s)")
     return out
 
