@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +52,18 @@ FEATURES = (
     "question_terms",    # topic terms in the question (capped at 10, divided by 10)
     "passage_missing",   # question topic terms absent from the top passage and its title (capped at 4, / 4)
     "sentence_missing",  # question topic terms absent from the best sentence's passage and title (capped at 4, / 4)
+    "names_missing",     # names and numbers of the question absent from the top passage and title (capped at 3, / 3)
+    "negation_unmatched",  # the question negates (not, never, no...) and the best sentence does not
 )
+_NEGATION = re.compile(r"\b(?:not|never|no|none|nor|without|cannot)\b|n't\b", re.IGNORECASE)
+_NAME = re.compile(r"\b(?:[A-Z][\w'-]+|\d[\d,.]*)")
+
+
+def names(text: str) -> set[str]:
+    """Capitalised words after the first word, and numbers, lower-cased: what an entity swap changes."""
+    found = _NAME.findall(text)
+    first = text.split()[0] if text.split() else ""
+    return {n.lower().strip(",.") for n in found if n != first and n.lower().strip(",.")}
 
 
 def features(question: str, passages: Sequence[Passage], scored: Sequence[tuple[float, str, int]], sims: Sequence[float], rrf_k: int) -> dict[str, float]:
@@ -75,6 +87,8 @@ def features(question: str, passages: Sequence[Passage], scored: Sequence[tuple[
         f["doc_spread"] = len({p.doc_id for p in passages}) / len(passages)
         f["passage_coverage"] = coverage(question, top.text, top.title)
         f["passage_missing"] = min(len(terms - content_terms(f"{top.title} {top.text}")), 4) / 4
+        hay = f"{top.title} {top.text}".lower()
+        f["names_missing"] = min(sum(1 for n in names(question) if n not in hay), 3) / 3
     if scored:
         best, sentence, n = scored[0]
         f["best_score"] = float(best)
@@ -92,6 +106,7 @@ def features(question: str, passages: Sequence[Passage], scored: Sequence[tuple[
         f["slots_present"] = sum(has_slot(s, sentence) for s in slots) / len(slots) if slots else 1.0
         f["novelty"] = novelty(question, sentence)
         f["best_in_top"] = 1.0 if n == 1 else 0.0
+        f["negation_unmatched"] = 1.0 if _NEGATION.search(question) and not _NEGATION.search(sentence) else 0.0
     return f
 
 

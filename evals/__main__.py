@@ -148,6 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     pub.add_argument("--fit-decline", action="store_true", help="re-fit the decline model on SQuAD 2.0 + the core suite (held-out curve to --doc)")
     pub.add_argument("--model-out", type=Path, default=None, metavar="FILE", help="with --fit-decline: where to write it (default assistant/decline_model.json)")
     pub.add_argument("--index-dir", type=Path, metavar="DIR", help="with --fit-decline: the sample corpus index for the core suite (default index/)")
+    pub.add_argument("--rows", type=Path, metavar="FILE", help="with --fit-decline: re-fit from an earlier collection's rows.json (evals/runs/decline-fit-*/)")
     pub.add_argument("--no-progress", action="store_true")
     pub.add_argument("-v", "--verbose", action="store_true")
 
@@ -274,7 +275,8 @@ def _cmd_public(args) -> int:
         from evals.public_fit import fit_public
 
         plot = doc.parent / "decline-curve.png" if doc is not None else None
-        fit_public(data, args.model_out or PACKAGED, doc, args.cache_dir, args.config, args.index_dir, progress, plot)
+        fit_public(data, args.model_out or PACKAGED, doc, args.cache_dir, args.config, args.index_dir, progress, plot,
+                   rows_file=args.rows)
         return 0
     sets = [s.strip() for s in args.sets.split(",") if s.strip()] if args.sets else []
     opts = PublicOptions(data=data, index_cache=args.cache_dir, sets=sets, quick=args.quick, limit=args.limit,

@@ -49,16 +49,23 @@ def collect(assistant, cases, k: int | None = None, label: str = "features", pro
     return rows
 
 
-def matrix(rows: Sequence[dict[str, Any]], names: Sequence[str] = FEATURES) -> tuple[np.ndarray, np.ndarray]:
-    """(X, y) over the rows whose draft was not declined; y = answerable and answered correctly."""
+def matrix(rows: Sequence[dict[str, Any]], names: Sequence[str] = FEATURES) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(X, y, sample weights) over the rows whose draft was not declined; y = answerable and answered
+    correctly; each suite weighs the same in all (a 1,000-question set does not drown a 77-case one)."""
     use = [r for r in rows if r["features"] is not None]
     X = np.array([[r["features"][n] for n in names] for r in use], dtype=np.float64).reshape(len(use), len(names))
     y = np.array([1.0 if (r["correct"] and not r["should_decline"]) else 0.0 for r in use])
-    return X, y
+    sizes: dict[str, int] = {}
+    for r in use:
+        sizes[r.get("suite", "")] = sizes.get(r.get("suite", ""), 0) + 1
+    w = np.array([len(use) / (len(sizes) * sizes[r.get("suite", "")]) for r in use])
+    return X, y, w
 
 
-def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = L2, steps: int = 25) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = L2, steps: int = 25,
+                 sample_weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """(mean, scale, weights, bias) of an L2-regularised logistic regression on standardised X (Newton's method)."""
+    sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     mean = X.mean(axis=0)
     scale = X.std(axis=0)
     scale[scale < 1e-9] = 1.0
@@ -68,8 +75,8 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = L2, steps: int = 25) 
     reg[-1] = 0.0  # the bias is not shrunk
     for _ in range(steps):
         p = 1.0 / (1.0 + np.exp(-np.clip(Z @ w, -50, 50)))
-        grad = Z.T @ (p - y) + reg * w
-        hess = (Z * (p * (1 - p))[:, None]).T @ Z + np.diag(reg) + 1e-9 * np.eye(len(w))
+        grad = Z.T @ (sw * (p - y)) + reg * w
+        hess = (Z * (sw * p * (1 - p))[:, None]).T @ Z + np.diag(reg) + 1e-9 * np.eye(len(w))
         step = np.linalg.solve(hess, grad)
         w -= step
         if np.abs(step).max() < 1e-8:
@@ -118,27 +125,37 @@ def curve(rows: Sequence[dict[str, Any]], model: DeclineModel, thresholds: Seque
     return [{"threshold": round(float(t), 3), **outcome(rows, decide(rows, model, float(t)))} for t in thresholds]
 
 
-def choose_threshold(rows: Sequence[dict[str, Any]], model: DeclineModel, min_precision: float = 0.85) -> float:
-    """The threshold with the best balanced accuracy among those reaching ``min_precision`` (else the best
-    balanced accuracy overall); with no unanswerable case, the best answered-correctly precision x coverage."""
-    grid = curve(rows, model, np.round(np.arange(0.05, 0.951, 0.01), 3))
-    if all(g["balanced_accuracy"] is None for g in grid):
-        return max(grid, key=lambda g: ((g["answered_precision"] or 0) * (g["coverage"] or 0), -g["threshold"]))["threshold"]
-    ok = [g for g in grid if (g["answered_precision"] or 0) >= min_precision and g["balanced_accuracy"] is not None]
-    pool = ok or [g for g in grid if g["balanced_accuracy"] is not None]
-    return max(pool, key=lambda g: (round(g["balanced_accuracy"], 4), g["answered_precision"] or 0))["threshold"]
+def _merit(g: dict[str, Any]) -> float:
+    """Decline balanced accuracy; for a suite without unanswerable cases, answered-correctly precision x coverage."""
+    if g["balanced_accuracy"] is not None:
+        return g["balanced_accuracy"]
+    return (g["answered_precision"] or 0.0) * (g["coverage"] or 0.0)
+
+
+def choose_threshold(rows: Sequence[dict[str, Any]], model: DeclineModel) -> float:
+    """The threshold with the best mean over suites of their decline balanced accuracy (see ``_merit``);
+    ties go to the lower threshold (more answers)."""
+    suites: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        suites.setdefault(r.get("suite", ""), []).append(r)
+    best_t, best = 0.5, -1.0
+    for t in np.round(np.arange(0.05, 0.951, 0.01), 3):
+        merit = sum(_merit(outcome(rs, decide(rs, model, float(t)))) for rs in suites.values()) / len(suites)
+        if merit > best + 1e-9:
+            best_t, best = float(t), merit
+    return best_t
 
 
 def fit(rows: Sequence[dict[str, Any]], encoder: str, info: dict[str, Any] | None = None,
         log: Callable[[str], None] = lambda m: None) -> DeclineModel:
     """Fit on ``rows`` and choose the threshold on them; the model records the encoder and what it saw."""
-    X, y = matrix(rows)
+    X, y, sw = matrix(rows)
     if len(y) < 10 or y.min() == y.max():
         raise ValueError(
             f"cannot fit the decline model: {len(y)} drafted answers, {int(y.sum())} of them right; "
             "it needs at least 10 drafts with both right and wrong ones"
         )
-    mean, scale, weights, bias = fit_logistic(X, y)
+    mean, scale, weights, bias = fit_logistic(X, y, sample_weight=sw)
     model = DeclineModel(FEATURES, mean.tolist(), scale.tolist(), weights.tolist(), bias, 0.5, DRAFT_FLOOR, encoder, dict(info or {}))
     model.threshold = choose_threshold(rows, model)
     log(f"fitted on {len(y)} drafts ({int(y.sum())} right) of {len(rows)} cases; threshold {model.threshold:.2f}")

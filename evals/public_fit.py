@@ -24,12 +24,14 @@ CORE = ROOT / "evals" / "suites" / "core.yaml"
 
 
 def _strip(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{k: v for k, v in r.items() if k != "result"} | {"question": r["result"]["question"], "answer": r["result"]["answer"]} for r in rows]
+    return [{k: v for k, v in r.items() if k != "result"} | {"question": r["result"]["question"], "answer": r["result"]["answer"]}
+            for r in rows]
 
 
 def fit_public(data: Path, out: Path, doc: Path | None, index_cache: Path | None = None, config: str | None = None,
                core_index: Path | None = None, progress: bool | None = None, plot: Path | None = None,
-               log: Callable[[str], None] | None = None) -> dict[str, Any]:
+               log: Callable[[str], None] | None = None, rows_file: Path | None = None) -> dict[str, Any]:
+    """Collect (or, with ``rows_file``, re-read a collection's rows.json), fit on the fit part, report the held-out part."""
     from evals.public_data import convert_all, split_ids
     from evals.runner import RUNS_DIR, default_cache_dir, docs_index, make_settings, open_assistant
     from evals.suite import load_suite
@@ -39,10 +41,14 @@ def fit_public(data: Path, out: Path, doc: Path | None, index_cache: Path | None
     base = make_settings(config, index_dir=core_index)
     groups: dict[str, list[dict[str, Any]]] = {}
     (squad,) = convert_all(data, index_cache.parent / "public-sets", ["squad2"])
-    settings, _ = docs_index(squad.docs, base, index_cache, log)
-    groups["squad2"] = collect(open_assistant(fitting_settings(settings)), list(squad.suite.cases), None, "squad2", progress)
     core = load_suite(CORE)
-    groups["core"] = collect(open_assistant(fitting_settings(base)), list(core.cases), None, "core", progress)
+    if rows_file is not None:
+        groups = json.loads(Path(rows_file).read_text(encoding="utf-8"))
+        log(f"re-fitting from {rows_file} (features as collected then)")
+    else:
+        settings, _ = docs_index(squad.docs, base, index_cache, log)
+        groups["squad2"] = collect(open_assistant(fitting_settings(settings)), list(squad.suite.cases), None, "squad2", progress)
+        groups["core"] = collect(open_assistant(fitting_settings(base)), list(core.cases), None, "core", progress)
 
     fit_rows, held = [], {}
     for name, rows in groups.items():
@@ -66,9 +72,11 @@ def fit_public(data: Path, out: Path, doc: Path | None, index_cache: Path | None
                               for k, d in report["held_out"].items()}
     model.save(out)
     log(f"wrote {out}")
-    run_dir = RUNS_DIR / f"decline-fit-{_dt.datetime.now().strftime('%Y%m%d-%H%M%S')}"
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "rows.json").write_text(json.dumps({k: _strip(v) for k, v in groups.items()}, indent=1, ensure_ascii=False), encoding="utf-8")
+    if rows_file is None:
+        run_dir = RUNS_DIR / f"decline-fit-{_dt.datetime.now().strftime('%Y%m%d-%H%M%S')}"
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "rows.json").write_text(json.dumps({k: _strip(v) for k, v in groups.items()}, indent=1, ensure_ascii=False), encoding="utf-8")
+        log(f"wrote {run_dir / 'rows.json'} (re-fit from it with --rows)")
     if plot is not None:
         _plot(report["curves"], plot, log)
     if doc is not None:

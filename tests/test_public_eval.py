@@ -275,3 +275,20 @@ def test_public_smoke_run_produces_every_figure(hash_env):
     text = doc.read_text(encoding="utf-8")
     assert "| squad2 | ours | 30 |" in text and "plain llama-index (dense)" in text and "on these same questions" in text
     assert (hash_env / "run" / "results.json").is_file() and "ours, held-out part" in render_table(out)
+
+
+def test_calibrate_fit_writes_a_model_the_app_then_uses(hash_env, capsys):
+    from evals.__main__ import main
+
+    pset = convert_squad_like(SQUAD_SAMPLE, hash_env / "conv", "squad2")
+    out = hash_env / "mine.json"
+    code = main(["calibrate", str(hash_env / "conv" / "squad2.jsonl"), "--docs", str(pset.docs), "--cache-dir",
+                 str(hash_env / "idx"), "--fit", "--out", str(out), "--no-progress"])
+    printed = capsys.readouterr().out
+    assert code == 0 and "threshold  answered" in printed and f"PA_DECLINE_MODEL={out}" in printed
+    model = DeclineModel.load(out)
+    assert model.encoder == "hash" and model.features == FEATURES and model.info["cases"] == 30
+    from evals.runner import docs_index, make_settings
+
+    settings, _ = docs_index(pset.docs, make_settings(), hash_env / "idx", lambda m: None)
+    assert load_for(settings.model_copy(update={"decline_model": out})) is not None
