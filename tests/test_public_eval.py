@@ -292,3 +292,20 @@ def test_calibrate_fit_writes_a_model_the_app_then_uses(hash_env, capsys):
 
     settings, _ = docs_index(pset.docs, make_settings(), hash_env / "idx", lambda m: None)
     assert load_for(settings.model_copy(update={"decline_model": out})) is not None
+
+
+def test_cached_docs_index_is_updated_when_the_loaders_change(hash_env):
+    from evals.runner import docs_index, make_settings
+    from ingest.loaders import PARSER_VERSION
+
+    docs = hash_env / "docs"
+    df.make_markdown(docs / "a.md", [("Harbour", "The harbour authority was founded in 1987 by the city council.")])
+    settings, info = docs_index(docs, make_settings(), hash_env / "cache", lambda m: None)
+    marker = Path(info["index_dir"]) / ".eval-index.json"
+    assert json.loads(marker.read_text())["parser"] == PARSER_VERSION
+    assert docs_index(docs, make_settings(), hash_env / "cache", lambda m: None)[1]["reused"]
+    marker.write_text(json.dumps(json.loads(marker.read_text()) | {"parser": PARSER_VERSION - 1}))
+    logs: list[str] = []
+    again, info2 = docs_index(docs, make_settings(), hash_env / "cache", logs.append)
+    assert not info2["reused"] and again.index_dir == settings.index_dir and "loaders changed" in logs[0]
+    assert json.loads(marker.read_text())["parser"] == PARSER_VERSION
