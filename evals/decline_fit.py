@@ -21,6 +21,10 @@ from assistant.decline import FEATURES, DeclineModel, measure
 
 DRAFT_FLOOR = 0.0  # answer_min_score while collecting: the model sees every draft the rules let through
 L2 = 1.0
+# What the model predicts: "answerable" (the question is one the documents answer) or "correct" (answerable
+# and the draft answers it correctly). On the development sets "answerable" separated better on the fit part
+# and cost the core suite fewer answers (docs/evaluation.md); the decision is still taken on drafts only.
+TARGETS = ("answerable", "correct")
 
 
 def collect(assistant, cases, k: int | None = None, label: str = "features", progress: bool | None = None) -> list[dict[str, Any]]:
@@ -49,16 +53,19 @@ def collect(assistant, cases, k: int | None = None, label: str = "features", pro
     return rows
 
 
-def matrix(rows: Sequence[dict[str, Any]], names: Sequence[str] = FEATURES) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(X, y, sample weights) over the rows whose draft was not declined; y = answerable and answered
-    correctly; each suite weighs the same in all (a 1,000-question set does not drown a 77-case one)."""
+def matrix(rows: Sequence[dict[str, Any]], names: Sequence[str] = FEATURES, target: str = "answerable",
+           balance: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(X, y, sample weights) over the rows whose draft was not declined; y per ``target`` (see TARGETS);
+    with ``balance`` each suite weighs the same in all, else each case does."""
+    if target not in TARGETS:
+        raise ValueError(f"unknown target {target!r}; targets: {', '.join(TARGETS)}")
     use = [r for r in rows if r["features"] is not None]
     X = np.array([[r["features"][n] for n in names] for r in use], dtype=np.float64).reshape(len(use), len(names))
-    y = np.array([1.0 if (r["correct"] and not r["should_decline"]) else 0.0 for r in use])
+    y = np.array([1.0 if not r["should_decline"] and (target == "answerable" or r["correct"]) else 0.0 for r in use])
     sizes: dict[str, int] = {}
     for r in use:
         sizes[r.get("suite", "")] = sizes.get(r.get("suite", ""), 0) + 1
-    w = np.array([len(use) / (len(sizes) * sizes[r.get("suite", "")]) for r in use])
+    w = np.array([len(use) / (len(sizes) * sizes[r.get("suite", "")]) if balance else 1.0 for r in use])
     return X, y, w
 
 
@@ -147,18 +154,19 @@ def choose_threshold(rows: Sequence[dict[str, Any]], model: DeclineModel) -> flo
 
 
 def fit(rows: Sequence[dict[str, Any]], encoder: str, info: dict[str, Any] | None = None,
-        log: Callable[[str], None] = lambda m: None) -> DeclineModel:
+        log: Callable[[str], None] = lambda m: None, target: str = "answerable") -> DeclineModel:
     """Fit on ``rows`` and choose the threshold on them; the model records the encoder and what it saw."""
-    X, y, sw = matrix(rows)
+    X, y, sw = matrix(rows, target=target)
     if len(y) < 10 or y.min() == y.max():
         raise ValueError(
-            f"cannot fit the decline model: {len(y)} drafted answers, {int(y.sum())} of them right; "
-            "it needs at least 10 drafts with both right and wrong ones"
+            f"cannot fit the decline model: {len(y)} drafted answers, {int(y.sum())} of them {target}; "
+            f"it needs at least 10 drafts, some {target} and some not"
         )
     mean, scale, weights, bias = fit_logistic(X, y, sample_weight=sw)
-    model = DeclineModel(FEATURES, mean.tolist(), scale.tolist(), weights.tolist(), bias, 0.5, DRAFT_FLOOR, encoder, dict(info or {}))
+    model = DeclineModel(FEATURES, mean.tolist(), scale.tolist(), weights.tolist(), bias, 0.5, DRAFT_FLOOR, encoder,
+                         dict(info or {}) | {"target": target})
     model.threshold = choose_threshold(rows, model)
-    log(f"fitted on {len(y)} drafts ({int(y.sum())} right) of {len(rows)} cases; threshold {model.threshold:.2f}")
+    log(f"fitted on {len(y)} drafts ({int(y.sum())} positive: {target}) of {len(rows)} cases; threshold {model.threshold:.2f}")
     return model
 
 
