@@ -1,8 +1,9 @@
 """Answer-or-decline, learned: a logistic model over retrieval and answer features.
 
 After the answer step has drafted an answer, :class:`DeclineModel` estimates the
-probability that the question is answerable *and* the draft answers it correctly,
-and the assistant declines below the model's threshold. The features are cheap
+probability that the question is answerable from the retrieved passages (the fit can
+also target "answerable and answered correctly"; see evals/decline_fit.py), and the
+assistant declines below the model's threshold. The features are cheap
 (the draft already embedded every sentence they look at) and mostly relative —
 margins, ranks, shares of question terms — so they do not hang on one encoder's
 similarity scale; the parameters file still names the encoder it was fitted

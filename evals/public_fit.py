@@ -1,7 +1,7 @@
 """``python -m evals public --fit-decline``: fit the packaged decline model on the development sets.
 
-Fitted on the SQuAD 2.0 sample and the core suite (evals/suites/core.yaml over the
-sample-corpus index), each split by a seeded hash of its passage/document
+Fitted on the SQuAD 2.0 sample, the 10-Q questions, a seeded sample of 300 ViQuAD 2.0
+questions and the core suite (evals/suites/core.yaml over the sample-corpus index), each split by a seeded hash of its passage/document
 (:func:`evals.public_data.split_ids`: 60% fit, 40% held out, no passage in both);
 the threshold is chosen on the fit part, and the precision/coverage curve and the
 figures reported in docs/evaluation.md are measured on the held-out part only.
@@ -21,45 +21,51 @@ from evals.decline_fit import THRESHOLDS, collect, curve, decide, fit, fitting_s
 ROOT = Path(__file__).resolve().parent.parent
 START, END = "<!-- decline-curve:start -->", "<!-- decline-curve:end -->"
 CORE = ROOT / "evals" / "suites" / "core.yaml"
+FIT_SETS = {"squad2": None, "sec-10q": None, "viquad2": 300, "core": None}  # questions per set (None: all)
 
 
 def _strip(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{k: v for k, v in r.items() if k != "result"} | {"question": r["result"]["question"], "answer": r["result"]["answer"]}
-            for r in rows]
+    return [{k: v for k, v in r.items() if k != "result"}
+            | ({"question": r["result"]["question"], "answer": r["result"]["answer"]} if "result" in r else {}) for r in rows]
 
 
 def fit_public(data: Path, out: Path, doc: Path | None, index_cache: Path | None = None, config: str | None = None,
                core_index: Path | None = None, progress: bool | None = None, plot: Path | None = None,
                log: Callable[[str], None] | None = None, rows_file: Path | None = None) -> dict[str, Any]:
     """Collect (or, with ``rows_file``, re-read a collection's rows.json), fit on the fit part, report the held-out part."""
-    from evals.public_data import convert_all, split_ids
+    from evals.public_data import convert_all, sample_cases, split_ids
     from evals.runner import RUNS_DIR, default_cache_dir, docs_index, make_settings, open_assistant
     from evals.suite import load_suite
 
     log = log or (lambda m: print(m, file=sys.stderr))
     index_cache = index_cache or default_cache_dir()
     base = make_settings(config, index_dir=core_index)
+    sets = {p.name: p for p in convert_all(data, index_cache.parent / "public-sets", [n for n in FIT_SETS if n != "core"])}
+    suites = {name: sample_cases(list(p.suite.cases), FIT_SETS[name]) if FIT_SETS[name] else list(p.suite.cases)
+              for name, p in sets.items()}
+    suites["core"] = list(load_suite(CORE).cases)
     groups: dict[str, list[dict[str, Any]]] = {}
-    (squad,) = convert_all(data, index_cache.parent / "public-sets", ["squad2"])
-    core = load_suite(CORE)
+    collected = False
     if rows_file is not None:
         groups = json.loads(Path(rows_file).read_text(encoding="utf-8"))
-        log(f"re-fitting from {rows_file} (features as collected then)")
-    else:
-        settings, _ = docs_index(squad.docs, base, index_cache, log)
-        groups["squad2"] = collect(open_assistant(fitting_settings(settings)), list(squad.suite.cases), None, "squad2", progress)
-        groups["core"] = collect(open_assistant(fitting_settings(base)), list(core.cases), None, "core", progress)
+        log(f"re-using the rows of {', '.join(groups)} from {rows_file} (features as collected then)")
+    for name, cases in suites.items():
+        if name in groups:
+            continue
+        settings = base if name == "core" else docs_index(sets[name].docs, base, index_cache, log)[0]
+        groups[name] = collect(open_assistant(fitting_settings(settings)), cases, None, name, progress)
+        collected = True
 
     fit_rows, held = [], {}
-    for name, rows in groups.items():
-        cases = squad.suite.cases if name == "squad2" else core.cases
-        fit_ids, held_ids = split_ids(list(cases))
-        fit_rows += [r for r in rows if r["id"] in fit_ids]
-        held[name] = [r for r in rows if r["id"] in held_ids]
+    for name, cases in suites.items():
+        fit_ids, held_ids = split_ids(cases)
+        fit_rows += [r for r in groups[name] if r["id"] in fit_ids]
+        held[name] = [r for r in groups[name] if r["id"] in held_ids]
     info = {
         "fitted": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "data": "SQuAD 2.0 sample (1,000 q) + core suite; 60% of each, split by passage/document (seeded); "
-                "threshold chosen on the fit part",
+        "data": "the SQuAD 2.0 sample (1,000 q), the 10-Q questions (121), a seeded sample of 300 ViQuAD 2.0 questions "
+                "and the core suite (77); 60% of each set to fit, split by passage/document (seeded), threshold chosen "
+                "on the fit part",
         "fit_cases": len(fit_rows), "held_out_cases": {k: len(v) for k, v in held.items()},
     }
     model = fit(fit_rows, base.embed_model, info, log)
@@ -72,7 +78,7 @@ def fit_public(data: Path, out: Path, doc: Path | None, index_cache: Path | None
                               for k, d in report["held_out"].items()}
     model.save(out)
     log(f"wrote {out}")
-    if rows_file is None:
+    if collected:
         run_dir = RUNS_DIR / f"decline-fit-{_dt.datetime.now().strftime('%Y%m%d-%H%M%S')}"
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / "rows.json").write_text(json.dumps({k: _strip(v) for k, v in groups.items()}, indent=1, ensure_ascii=False), encoding="utf-8")

@@ -1,7 +1,7 @@
 """The public development benchmarks (``python -m evals public``) and the learned decline model.
 
 Fast tests use the deterministic hash embedder; the smoke run asks 30 SQuAD 2.0
-questions (tests/public_sample/squad2-sample.csv: 20 passages, 10 unanswerable questions,
+questions (tests/public_sample/squad2-sample.csv: 16 distinct passages, 10 unanswerable questions,
 CC BY-SA 4.0, from the development sample) through the app and the plain
 llama-index pipeline and checks that every figure is produced and in range.
 """
@@ -262,7 +262,8 @@ def test_public_smoke_run_produces_every_figure(hash_env):
     out = run_public(PublicOptions(data=data, index_cache=hash_env / "idx", sets=["squad2"], out=hash_env / "run",
                                    doc=doc, progress=False), log=lambda m: None)
     entry = out["sets"]["squad2"]
-    assert entry["questions"] == 30 and entry["documents"] == 20
+    passages = len(list((hash_env / "idx").parent.glob("public-sets/squad2/docs/*.md")))
+    assert entry["questions"] == 30 and entry["documents"] == passages == 16  # 20 passage cells, 16 distinct texts
     ours = entry["ours"]
     for key in ("first", "top5", "correct", "token_f1", "answered_precision", "coverage", "decline_recall",
                 "balanced_accuracy", "number_runs"):
