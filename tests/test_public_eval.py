@@ -310,3 +310,14 @@ def test_cached_docs_index_is_updated_when_the_loaders_change(hash_env):
     again, info2 = docs_index(docs, make_settings(), hash_env / "cache", logs.append)
     assert not info2["reused"] and again.index_dir == settings.index_dir and "loaders changed" in logs[0]
     assert json.loads(marker.read_text())["parser"] == PARSER_VERSION
+
+
+def test_plain_baseline_skips_a_file_its_readers_cannot_open(tmp_path):
+    from benchmarks.baseline import load_documents
+
+    (tmp_path / "good.md").write_text("# Harbour\n\nThe harbour authority was founded in 1987.\n", encoding="utf-8")
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 this is not a PDF at all")
+    skipped: list[str] = []
+    docs = load_documents(tmp_path, skipped)
+    assert [d.metadata["file_name"] for d in docs] == ["good.md"]
+    assert len(skipped) == 1 and skipped[0].startswith("broken.pdf: ")
