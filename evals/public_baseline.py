@@ -12,6 +12,7 @@ answer (SQuAD/ViQuAD) or comes from the right filing (10-Q).
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,14 @@ def _index(folder: Path, index_cache: Path, settings, log: Callable[[str], None]
         info = baseline.ingest(folder, target, model, settings.chunk_size, settings.chunk_overlap)
         marker.write_text(json.dumps(info), encoding="utf-8")
     return client.get_collection(baseline.COLLECTION), model
+
+
+def cosine(score: float | None) -> float:
+    """The cosine similarity behind llama-index's Chroma score: it reports exp(-d) of Chroma's squared L2
+    distance d, and for unit vectors d = 2 - 2 cos."""
+    if not score or score <= 0:
+        return -1.0
+    return 1.0 + math.log(score) / 2.0
 
 
 def best_threshold(scores: Sequence[float], should_decline: Sequence[bool]) -> float | None:
@@ -116,7 +125,7 @@ def run_baseline(pset, cases, index_cache: Path, settings, log: Callable[[str], 
         rows.append({
             "id": case.id, "should_decline": case.should_decline, "expected": bool(patterns),
             "single": "single-doc" in case.tags, "first": bool(hit and hit[0]), "top5": any(hit),
-            "score": float(nodes[0].score or 0.0) if nodes else 0.0, "correct": correct,
+            "score": cosine(nodes[0].score) if nodes else -1.0, "correct": correct,
         })
     threshold = best_threshold([r["score"] for r in rows], [r["should_decline"] for r in rows])
     out: dict[str, Any] = {"threshold": threshold, "all": metrics(rows, threshold), "rows": rows}
