@@ -98,6 +98,8 @@ def decide(rows: Sequence[dict[str, Any]], model: DeclineModel | None, threshold
     for r in rows:
         if r["draft_declined"] or r["features"] is None:
             out.append(False)
+        elif model is not None and r["features"]["best_score"] < model.draft_min_score:
+            out.append(False)  # the answer step's own threshold, which stays in force under the model
         elif model is None:
             out.append(True)
         else:
@@ -139,22 +141,24 @@ def _merit(g: dict[str, Any]) -> float:
     return (g["answered_precision"] or 0.0) * (g["coverage"] or 0.0)
 
 
-def choose_threshold(rows: Sequence[dict[str, Any]], model: DeclineModel) -> float:
-    """The threshold with the best mean over suites of their decline balanced accuracy (see ``_merit``);
-    ties go to the lower threshold (more answers)."""
+TOLERANCE = 0.03  # thresholds within this much of the best merit count as equally good
+
+
+def choose_threshold(rows: Sequence[dict[str, Any]], model: DeclineModel, tolerance: float = TOLERANCE) -> float:
+    """The lowest threshold (the most answers) whose mean over suites of their decline balanced accuracy
+    (see ``_merit``) is within ``tolerance`` of the best: on the development sets the curve is flat near its
+    top, and a declined answerable question costs a user more than the last hundredth of balanced accuracy."""
     suites: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         suites.setdefault(r.get("suite", ""), []).append(r)
-    best_t, best = 0.5, -1.0
-    for t in np.round(np.arange(0.05, 0.951, 0.01), 3):
-        merit = sum(_merit(outcome(rs, decide(rs, model, float(t)))) for rs in suites.values()) / len(suites)
-        if merit > best + 1e-9:
-            best_t, best = float(t), merit
-    return best_t
+    grid = [float(t) for t in np.round(np.arange(0.05, 0.951, 0.01), 3)]
+    merit = [sum(_merit(outcome(rs, decide(rs, model, t))) for rs in suites.values()) / len(suites) for t in grid]
+    best = max(merit)
+    return next(t for t, m in zip(grid, merit) if m >= best - tolerance)
 
 
 def fit(rows: Sequence[dict[str, Any]], encoder: str, info: dict[str, Any] | None = None,
-        log: Callable[[str], None] = lambda m: None, target: str = "answerable") -> DeclineModel:
+        log: Callable[[str], None] = lambda m: None, target: str = "answerable", draft_min_score: float = DRAFT_FLOOR) -> DeclineModel:
     """Fit on ``rows`` and choose the threshold on them; the model records the encoder and what it saw."""
     X, y, sw = matrix(rows, target=target)
     if len(y) < 10 or y.min() == y.max():
@@ -163,7 +167,7 @@ def fit(rows: Sequence[dict[str, Any]], encoder: str, info: dict[str, Any] | Non
             f"it needs at least 10 drafts, some {target} and some not"
         )
     mean, scale, weights, bias = fit_logistic(X, y, sample_weight=sw)
-    model = DeclineModel(FEATURES, mean.tolist(), scale.tolist(), weights.tolist(), bias, 0.5, DRAFT_FLOOR, encoder,
+    model = DeclineModel(FEATURES, mean.tolist(), scale.tolist(), weights.tolist(), bias, 0.5, draft_min_score, encoder,
                          dict(info or {}) | {"target": target})
     model.threshold = choose_threshold(rows, model)
     log(f"fitted on {len(y)} drafts ({int(y.sum())} positive: {target}) of {len(rows)} cases; threshold {model.threshold:.2f}")
@@ -197,7 +201,7 @@ def fit_suites(opts, out, log: Callable[[str], None]) -> dict[str, Any]:
     assistant = open_assistant(fitting_settings(settings))
     rows = collect(assistant, cases, opts.k, "fit", opts.progress)
     info = {"suites": [s.path for s in suites], "cases": len(cases), "split": "all cases (no hold-out)"}
-    model = fit(rows, settings.embed_model, info, log)
+    model = fit(rows, settings.embed_model, info, log, draft_min_score=settings.answer_min_score)
     table = curve(rows, model, THRESHOLDS)
     model.info["curve_on"] = "the fitted cases"
     model.save(out)

@@ -68,7 +68,7 @@ def fit_public(data: Path, out: Path, doc: Path | None, index_cache: Path | None
                 "on the fit part",
         "fit_cases": len(fit_rows), "held_out_cases": {k: len(v) for k, v in held.items()},
     }
-    model = fit(fit_rows, base.embed_model, info, log)
+    model = fit(fit_rows, base.embed_model, info, log, draft_min_score=base.answer_min_score)
     report: dict[str, Any] = {"threshold": model.threshold, "held_out": {}, "curves": {}}
     for name, rows in held.items():
         report["held_out"][name] = {"model": outcome(rows, decide(rows, model)), "no_model_floor": outcome(rows, decide(rows, None))}
