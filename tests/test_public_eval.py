@@ -188,6 +188,8 @@ def test_fit_chooses_a_threshold_and_decide_follows_the_draft():
     assert all(a == r["correct"] for a, r in zip(answered[:-1], rows[:-1]))
     result = outcome(rows, answered)
     assert result["answered_precision"] == 1.0 and result["decline_recall"] == 1.0
+    model.draft_min_score = 0.5  # the answer step's own threshold stays in force: best_score 0 is declined
+    assert not any(decide(rows, model))
     with pytest.raises(ValueError, match="cannot fit"):
         fit(rows[:5], "hash")
 
