@@ -96,7 +96,15 @@ def set_metrics(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 def run_public(opts: PublicOptions, log: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run every set; write results.json (and the table into ``opts.doc``); return the run's data."""
-    from evals.runner import RUNS_DIR, default_cache_dir, docs_index, git_commit, make_settings, open_assistant, run_cases
+    from evals.runner import (
+        RUNS_DIR,
+        default_cache_dir,
+        docs_index,
+        git_commit,
+        make_settings,
+        open_assistant,
+        run_cases,
+    )
 
     log = log or (lambda m: print(m, file=sys.stderr))
     started = time.time()

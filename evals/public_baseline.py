@@ -101,9 +101,10 @@ def run_baseline(pset, cases, index_cache: Path, settings, log: Callable[[str], 
                  held_out: Sequence[str] | None = None, k: int = 5) -> dict[str, Any]:
     """Retrieve for every case with the plain pipeline; figures for all cases (and the held-out ids)."""
     try:
-        from benchmarks import baseline  # noqa: F401
         import llama_index.embeddings.huggingface  # noqa: F401
         import llama_index.vector_stores.chroma  # noqa: F401
+
+        from benchmarks import baseline  # noqa: F401
     except ImportError as exc:
         log(f"plain llama-index baseline not run: {exc} (install the test extras: make install-test)")
         return {"error": f"not run: {exc}"}

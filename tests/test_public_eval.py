@@ -221,8 +221,8 @@ def _model_file(path: Path, bias: float, encoder: str = "hash") -> Path:
 
 
 def test_assistant_declines_when_the_model_says_so_and_falls_back_otherwise(hash_env, caplog):
-    from evals.runner import docs_index, make_settings
     from assistant.service import Assistant
+    from evals.runner import docs_index, make_settings
 
     docs = hash_env / "docs"
     df.make_markdown(docs / "harbour.md", [("Harbour authority", "The Zephyr Harbour Authority was founded in 1987 by the city "
