@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import bisect
 import logging
-import re
 import shutil
 from functools import lru_cache
 from pathlib import Path

@@ -63,6 +63,7 @@ class Assistant:
         self._embedder = embedder
         self._scorer: Scorer | None = None
         self._backend = None
+        self._decline_model: Any = False  # not loaded yet (None: no usable model)
         self._keyword: KeywordIndex | None = None
         self._manifest: Manifest | None = None
         self._manifest_mtime: float | None = None
@@ -87,8 +88,32 @@ class Assistant:
     @property
     def backend(self):
         if self._backend is None:
-            self._backend = make_backend(self.settings, self.scorer)
+            model, settings = self.decline_model, self.settings
+            if model is not None:  # the model decides; the answer step drafts from the floor it was fitted with
+                settings = settings.model_copy(update={"answer_min_score": model.draft_min_score})
+            self._backend = make_backend(settings, self.scorer)
         return self._backend
+
+    @property
+    def decline_model(self):
+        """The fitted answer-or-decline model (setting decline_model), or None: answer_min_score decides."""
+        if self._decline_model is False:
+            from assistant.decline import load_for
+
+            self._decline_model = load_for(self.settings)
+        return self._decline_model
+
+    def _model_declines(self, query: str, passages: list[Passage]) -> str:
+        """The reason the decline model gives for declining this draft, or "" to keep it."""
+        model = self.decline_model
+        if model is None:
+            return ""
+        from assistant.decline import measure
+
+        p = model.probability(measure(query, passages, self.scorer, self.settings))
+        if p >= model.threshold:
+            return ""
+        return f"the passages are unlikely to answer this (answer confidence {p:.2f} < {model.threshold:.2f})"
 
     def refresh(self) -> None:
         """Reload the manifest and keyword index when an ingestion has changed them."""
@@ -239,6 +264,11 @@ class Assistant:
                 notices.append(f"The answer model failed: {exc}")
                 declined, reason = True, "backend error"
         timings["answer_ms"] = _ms(t)
+        if not declined and self.decline_model is not None:
+            t = time.perf_counter()
+            reason = self._model_declines(query, passages)
+            declined = bool(reason)
+            timings["decline_ms"] = _ms(t)
 
         t = time.perf_counter()
         checked = check(draft_text, passages, self.scorer, self.settings.support_min_score, source_paths=paths) if not declined else None

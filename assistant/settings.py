@@ -24,6 +24,7 @@ from assistant.yamlfile import load_yaml
 # changes; old exports are then ignored, and int8 vectors (which differ between exports) re-embedded.
 ONNX_EXPORT_VERSION = 3
 PACKAGED_MODEL = "all-MiniLM-L6-v2"
+PACKAGED_DECLINE_MODEL = Path(__file__).resolve().parent / "decline_model.json"
 
 
 class Settings(BaseSettings):
@@ -95,6 +96,12 @@ class Settings(BaseSettings):
     answer_min_score: float = Field(
         0.40, description="Decline when the best evidence sentence scores below this (calibrated, see README)."
     )
+    decline_model: Path | None = Field(
+        PACKAGED_DECLINE_MODEL,
+        description="JSON parameters of the answer-or-decline model fitted on the development sets (assistant/decline.py; "
+        "re-fit with `python -m evals calibrate SUITE --fit --out FILE`). Empty/'off' (or a file fitted with another "
+        "encoder) falls back to answer_min_score alone.",
+    )
     support_min_score: float = Field(
         0.5, description="A sentence counts as supported by its cited passage at or above this score."
     )
@@ -146,7 +153,7 @@ class Settings(BaseSettings):
     def _audience(cls, value: str) -> str:
         return access.check_audience(value)
 
-    @field_validator("audit_log", "users_file", mode="before")
+    @field_validator("audit_log", "users_file", "decline_model", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value in ("", "none", "off") else value
@@ -192,7 +199,7 @@ class Settings(BaseSettings):
         """Hash of every field that can change an answer; stamped on answers and eval runs."""
         keys = (
             "embed_model embed_int8 chunk_size chunk_overlap top_k candidates max_per_doc rrf_k entity_boost backend "
-            "answer_min_score support_min_score max_answer_sentences local_model_path openai_model"
+            "answer_min_score decline_model support_min_score max_answer_sentences local_model_path openai_model"
         ).split()
         blob = json.dumps({k: str(getattr(self, k)) for k in keys}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]

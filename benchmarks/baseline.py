@@ -76,15 +76,22 @@ def _read_plain(path: Path) -> list[tuple[str, dict[str, Any]]]:
     return [(path.read_text(encoding="utf-8", errors="replace"), {"file_name": path.name})]
 
 
-def load_documents(folder: Path) -> list:
-    """Every supported file under ``folder`` as llama-index ``Document`` objects."""
+def load_documents(folder: Path, skipped: list[str] | None = None) -> list:
+    """Every supported file under ``folder`` as llama-index ``Document`` objects (unreadable ones are
+    left out and named in ``skipped``)."""
+    skipped = [] if skipped is None else skipped
     from llama_index.core import Document
 
     docs = []
     for path in sorted(folder.rglob("*")):
         if not path.is_file() or path.suffix.lower() not in SUPPORTED or is_metadata_file(path):
             continue
-        for text, meta in _read_plain(path):
+        try:
+            parts = _read_plain(path)
+        except Exception as exc:  # noqa: BLE001 - a file the plain readers cannot open is skipped, as ours skips it
+            skipped.append(f"{path.name}: {type(exc).__name__}")
+            continue
+        for text, meta in parts:
             if text.strip():
                 docs.append(Document(text=text, metadata=meta))
     return docs

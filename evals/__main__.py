@@ -22,6 +22,8 @@ MAIN_EPILOG = """examples:
   python -m evals run bench.csv --docs ~/their-pdfs --map question=Question,reference_answer=Answer,expected_sources=source_file
   python -m evals compare evals/runs/20250101-120000 /tmp/core-run --html /tmp/diff.html
   python -m evals calibrate evals/suites/core.yaml --range 0.30:0.60:0.02
+  python -m evals calibrate my-suite.yaml --docs ./my-docs --fit --out my-decline.json
+  python -m evals public --quick                   # the public development sets -> docs/evaluation.md
   python -m evals from-feedback --db data/feedback.sqlite --out /tmp/feedback-draft.yaml
   python -m evals validate evals/suites/*.yaml
 
@@ -53,8 +55,24 @@ CALIBRATE_EPILOG = """examples:
   python -m evals calibrate evals/suites/core.yaml
   python -m evals calibrate evals/suites/core.yaml --range 0.30:0.60:0.02 --json /tmp/sweep.json
 
+  python -m evals calibrate my-suite.yaml --docs ./my-docs --fit --out my-decline.json
+
 Re-asks every case at each answer_min_score, reusing retrieval and embeddings, and
-prints answered-correctly precision against coverage: the trade-off of the threshold."""
+prints answered-correctly precision against coverage: the trade-off of the threshold.
+With --fit: fits the answer-or-decline model (assistant/decline.py) on the suites
+instead, writes its parameters to --out, and prints its precision/coverage curve on
+the same cases; the app uses it with the setting decline_model (PA_DECLINE_MODEL=FILE)."""
+
+PUBLIC_EPILOG = """examples:
+  python -m evals public --quick                  # a seeded subset of each set, a few minutes
+  python -m evals public                          # all 2,121 questions (see docs/evaluation.md for the time)
+  python -m evals public --sets squad2 --limit 200 --no-doc
+  python -m evals public --fit-decline            # re-fit assistant/decline_model.json on SQuAD 2.0 + core suite
+
+Converts ../shared/dev-data (or --data DIR): sec-10q (PDFs + questions.csv), squad2 and
+viquad2 (one document per distinct passage), indexes each document set once (cached),
+asks every question through the app, runs the plain llama-index pipeline on the same
+documents and questions, and rewrites the generated table in docs/evaluation.md."""
 
 FEEDBACK_EPILOG = """examples:
   python -m evals from-feedback                              # feedback_db from settings, YAML to stdout
@@ -112,7 +130,28 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("suites", nargs="+", metavar="SUITE")
     cal.add_argument("--range", default="0.30:0.60:0.02", metavar="START:STOP:STEP", help="thresholds to try (default 0.30:0.60:0.02)")
     cal.add_argument("--json", type=Path, metavar="FILE", help="also write the table as JSON")
+    cal.add_argument("--fit", action="store_true", help="fit the answer-or-decline model on the suites instead of sweeping")
+    cal.add_argument("--out", type=Path, default=Path("decline_model.json"), metavar="FILE",
+                     help="with --fit: where to write the model's parameters (default ./decline_model.json)")
     _index_options(cal)
+
+    pub = sub.add_parser("public", help="run the public development sets, ours beside plain llama-index", epilog=PUBLIC_EPILOG, formatter_class=FMT)
+    pub.add_argument("--data", type=Path, default=None, metavar="DIR", help="the public sets (default ../shared/dev-data)")
+    pub.add_argument("--quick", action="store_true", help="a seeded subset of each set (a few minutes)")
+    pub.add_argument("--sets", metavar="NAME,...", help="only these sets: sec-10q, squad2, viquad2")
+    pub.add_argument("--limit", type=int, metavar="N", help="at most N questions per set (seeded sample)")
+    pub.add_argument("--no-baseline", action="store_true", help="skip the plain llama-index pipeline")
+    pub.add_argument("--doc", type=Path, default=None, metavar="FILE", help="markdown file to write the table into (default docs/evaluation.md)")
+    pub.add_argument("--no-doc", action="store_true", help="write results.json only")
+    pub.add_argument("--out", type=Path, metavar="DIR", help="run folder (default evals/runs/public-<time>)")
+    pub.add_argument("--cache-dir", type=Path, metavar="DIR", help="where document indexes are cached (as for run --docs)")
+    pub.add_argument("--config", help="TOML or YAML settings file (or PA_CONFIG)")
+    pub.add_argument("--fit-decline", action="store_true", help="re-fit the decline model on SQuAD 2.0 + the core suite (held-out curve to --doc)")
+    pub.add_argument("--model-out", type=Path, default=None, metavar="FILE", help="with --fit-decline: where to write it (default assistant/decline_model.json)")
+    pub.add_argument("--index-dir", type=Path, metavar="DIR", help="with --fit-decline: the sample corpus index for the core suite (default index/)")
+    pub.add_argument("--rows", type=Path, metavar="FILE", help="with --fit-decline: re-fit from an earlier collection's rows.json (evals/runs/decline-fit-*/)")
+    pub.add_argument("--no-progress", action="store_true")
+    pub.add_argument("-v", "--verbose", action="store_true")
 
     fb = sub.add_parser("from-feedback", help="draft a suite from thumbs-down feedback", epilog=FEEDBACK_EPILOG, formatter_class=FMT)
     fb.add_argument("--db", type=Path, metavar="PATH", help="feedback SQLite (default: setting feedback_db)")
@@ -202,17 +241,52 @@ def _cmd_calibrate(args) -> int:
     from evals.runner import RunOptions, calibrate, format_calibration, thresholds_range
     from evals.suite import parse_mapping
 
-    thresholds = thresholds_range(args.range)
+    thresholds = thresholds_range(args.range) if not args.fit else []
     opts = RunOptions(
         suites=args.suites, mapping=parse_mapping(args.map), docs=args.docs, index_dir=args.index_dir, cache_dir=args.cache_dir,
         backend=args.backend, config=args.config, chroma_host=args.chroma_host, chroma_port=args.chroma_port,
         role_override=args.role_override, k=args.k, progress=False if args.no_progress else None,
     )
+    if args.fit:
+        from evals.decline_fit import fit_suites, format_curve
+
+        result = fit_suites(opts, args.out, lambda m: print(m, file=sys.stderr))
+        print(format_curve(result["curve"], result["model"].threshold))
+        print(f"wrote {args.out}; use it with PA_DECLINE_MODEL={args.out} (setting decline_model)")
+        if args.json:
+            args.json.write_text(json.dumps(result["curve"], indent=1), encoding="utf-8")
+        return 0
     data = calibrate(opts, thresholds)
     print(format_calibration(data))
     if args.json:
         args.json.write_text(json.dumps(data, indent=1), encoding="utf-8")
         print(f"wrote {args.json}", file=sys.stderr)
+    return 0
+
+
+def _cmd_public(args) -> int:
+    from evals.public import DOC, README, PublicOptions, run_public
+    from evals.public_data import DEFAULT_DATA
+
+    progress = False if args.no_progress else None
+    doc = None if args.no_doc else (args.doc or DOC)
+    data = args.data or DEFAULT_DATA
+    if args.fit_decline:
+        from assistant.decline import PACKAGED
+        from evals.public_fit import fit_public
+
+        plot = doc.parent / "decline-curve.png" if doc is not None else None
+        fit_public(data, args.model_out or PACKAGED, doc, args.cache_dir, args.config, args.index_dir, progress, plot,
+                   rows_file=args.rows)
+        return 0
+    sets = [s.strip() for s in args.sets.split(",") if s.strip()] if args.sets else []
+    opts = PublicOptions(data=data, index_cache=args.cache_dir, sets=sets, quick=args.quick, limit=args.limit,
+                         baseline=not args.no_baseline, out=args.out, doc=doc, config=args.config, progress=progress,
+                         readme=README if doc == DOC else None)
+    out = run_public(opts)
+    from evals.public import render_table
+
+    print(render_table(out))
     return 0
 
 
@@ -250,7 +324,7 @@ def _cmd_validate(args) -> int:
     return 0
 
 
-COMMANDS = {"run": _cmd_run, "compare": _cmd_compare, "calibrate": _cmd_calibrate, "from-feedback": _cmd_from_feedback, "validate": _cmd_validate}
+COMMANDS = {"run": _cmd_run, "compare": _cmd_compare, "calibrate": _cmd_calibrate, "public": _cmd_public, "from-feedback": _cmd_from_feedback, "validate": _cmd_validate}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -88,13 +88,19 @@ def docs_index(folder: Path, settings, cache_dir: Path, log: Callable[[str], Non
     target = cache_dir / f"{folder.resolve().name}-{key}"
     doc_settings = settings.model_copy(update={"index_dir": target, "chroma_host": None, "default_audience": "public"})
     marker = target / ".eval-index.json"
-    info = {"docs": str(folder), "key": key, "index_dir": str(target), "reused": marker.is_file()}
-    if marker.is_file():
+    from ingest.loaders import PARSER_VERSION
+
+    current = marker.is_file() and _marker_parser(marker) == PARSER_VERSION
+    info = {"docs": str(folder), "key": key, "index_dir": str(target), "reused": current}
+    if current:
         log(f"using the cached index of {folder} ({target})")
         return doc_settings, info
     from ingest.pipeline import sync
 
-    log(f"indexing {folder} into {target} (first use; later runs reuse it while the files are unchanged)")
+    if marker.is_file():  # the loaders changed since: an incremental sync re-reads what they read differently
+        log(f"updating the cached index of {folder} in {target} (the document loaders changed)")
+    else:
+        log(f"indexing {folder} into {target} (first use; later runs reuse it while the files are unchanged)")
     report = sync([folder], doc_settings)
     data = report.to_dict()
     if report.status == "failed" or not (data["added"] + data["updated"] + data["unchanged"]):
@@ -102,8 +108,15 @@ def docs_index(folder: Path, settings, cache_dir: Path, log: Callable[[str], Non
         raise EvalError(f"--docs: no document in {folder} could be indexed ({reasons or 'no readable files'})")
     for failure in data["failures"]:
         log(f"warning: skipped {failure['path']}: {failure['reason']}")
-    marker.write_text(json.dumps({"key": key, "docs": str(folder), "report": data}, indent=1), encoding="utf-8")
+    marker.write_text(json.dumps({"key": key, "docs": str(folder), "parser": PARSER_VERSION, "report": data}, indent=1), encoding="utf-8")
     return doc_settings, info
+
+
+def _marker_parser(marker: Path) -> int | None:
+    try:
+        return json.loads(marker.read_text(encoding="utf-8")).get("parser")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def open_assistant(settings, **kwargs):
