@@ -15,6 +15,7 @@ from fastapi import Request
 
 from assistant import access
 from assistant.settings import Settings
+from assistant.web.conversations import ConversationStore
 from assistant.web.feedback import FeedbackStore
 from assistant.web.sessions import LoginThrottle, TokenStore
 from assistant.web.users import Users
@@ -48,6 +49,7 @@ class AppContext:
         self.tokens = TokenStore()
         self.throttle = LoginThrottle()
         self.feedback = FeedbackStore(settings.feedback_db)
+        self.conversations = ConversationStore(settings.feedback_db)  # the same database file
         self.assistant_obj = Assistant(settings)  # cheap: the index and the model load on warm-up
         self.ready = threading.Event()
         # API answers share the CPU-bound model with the UI; the Gradio queue caps the UI at 4 at once

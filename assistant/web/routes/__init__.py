@@ -2,7 +2,8 @@
 
 Routes (documented at ``/api/docs``): ``POST /api/token``, ``POST /api/ask``, ``POST /api/eligibility``,
 ``GET /api/documents``, ``GET /api/documents/{doc_id}/file``, ``POST /api/feedback``,
-``GET /api/health``; ``/login`` and ``/logout`` for the browser.
+``GET /api/health``, ``GET /api/conversations`` (and ``GET``/``PATCH``/``DELETE /api/conversations/{id}``),
+``POST /api/ask/stream``; ``/login`` and ``/logout`` for the browser.
 
 When a users file is configured every route but health, token and login needs a caller: a
 bearer token from ``POST /api/token``, or (for GET routes, so that file links in the browser
@@ -18,9 +19,9 @@ from assistant.web.context import AppContext
 
 def build_router(ctx: AppContext) -> APIRouter:
     """Every route of the app but the Gradio UI, for ``app.include_router``."""
-    from assistant.web.routes import auth, documents, health, questions
+    from assistant.web.routes import auth, conversations, documents, health, questions
 
     router = APIRouter()
-    for module in (health, auth, questions, documents):
+    for module in (health, auth, questions, conversations, documents):
         router.include_router(module.router(ctx))
     return router
