@@ -14,7 +14,7 @@ import gradio as gr
 from assistant import access
 from assistant.web.context import AppContext
 from assistant.web.render import esc, filter_choices, render_documents
-from assistant.web.tabs import UI_ONLY, ask, documents, eligibility, role_of
+from assistant.web.tabs import UI_ONLY, ask, conversations, documents, eligibility, role_of
 
 
 def header_html(ctx: AppContext, name: str | None, role: str, note: str = "") -> str:
@@ -51,10 +51,16 @@ def build_ui(ctx: AppContext) -> gr.Blocks:
     # delete_cache: uploads land in Gradio's temp folder first; drop copies older than a day, hourly.
     with gr.Blocks(title="Programme documents assistant", analytics_enabled=False, delete_cache=(3600, 86400)) as demo:
         conv = gr.State(None)
+        kept = gr.BrowserState(None, storage_key="pa-conversation")  # which conversation this browser has open
+        panel = conversations.build(ctx, conv, kept)
         header = gr.HTML("<div class='pa-header'><h1>Programme documents assistant</h1></div>", elem_id="pa-header")
+
+        def after_answer(conv, request: gr.Request):
+            return conversations.after_answer(ctx, conv, request)
+
         with gr.Tabs():
             with gr.Tab("Ask", id="ask", elem_id="pa-tab-ask"):
-                ask_tab = ask.build(ctx, conv)
+                ask_tab = ask.build(ctx, conv, after=(after_answer, [conv], [kept, panel[0]]))
             with gr.Tab("Documents", id="documents", elem_id="pa-tab-docs"):
                 docs_tab = documents.build(ctx)
             with gr.Tab("Eligibility", id="eligibility", elem_id="pa-tab-elig"):
@@ -63,8 +69,13 @@ def build_ui(ctx: AppContext) -> gr.Blocks:
         def on_load(request: gr.Request):
             return load_page(ctx, request)
 
+        def on_resume(kept, request: gr.Request):
+            return conversations.on_page_load(ctx, kept, request)
+
+        conversations.wire(ctx, panel, ask_tab.chat, conv, kept)
         demo.load(on_load, None, [header, ask_tab.programme, ask_tab.place, ask_tab.year, ask_tab.doc_type,
                                   docs_tab.table, docs_tab.admin_box, docs_tab.remove_choice], **UI_ONLY)
+        demo.load(on_resume, [kept], [ask_tab.chat, conv, panel[0]], **UI_ONLY)
     # Answers run on a few threads at once (the CPU-bound model is shared; more would only queue
     # inside torch); ingestion runs alone (concurrency_id "ingest"); at most 64 wait.
     demo.queue(default_concurrency_limit=4, max_size=64)

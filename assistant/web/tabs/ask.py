@@ -36,10 +36,22 @@ class AskTab:
     place: Any
     year: Any
     doc_type: Any
+    chat: Any = None
+
+
+TEXT = {  # the tab's messages, in one place (for translations)
+    "empty": "Type a question first.",
+    "no_words": "Please type a question in words: “{text}” has none to search for.",
+}
 
 
 def new_conv() -> dict[str, Any]:
-    return {"display": [], "turns": [], "records": {}, "feedback": {}, "comment_for": None}
+    return {"id": None, "display": [], "turns": [], "records": {}, "feedback": {}, "comment_for": None}
+
+
+def has_words(text: str) -> bool:
+    """Whether the text has a letter or a digit (``🙂🙂🙂`` or ``?!`` is no question to search for)."""
+    return any(ch.isalnum() for ch in text)
 
 
 # --- handlers ---------------------------------------------------------------------------------
@@ -48,15 +60,21 @@ def ask(ctx: AppContext, question, conv, programme, place, year, doc_type, reque
     conv = conv or new_conv()
     text = (question or "").strip()
     if not text:
-        gr.Warning("Type a question first.")
+        gr.Warning(TEXT["empty"])
         yield gr.update(), conv["display"], conv
+        return
+    if not has_words(text):
+        display = conv["display"] + [{"role": "user", "content": render_user(text)},
+                                     {"role": "assistant", "content": render_error(TEXT["no_words"].format(text=text[:40]))}]
+        conv["display"] = display
+        yield "", display, conv
         return
     role = role_of(ctx, request)
     display = conv["display"] + [{"role": "user", "content": render_user(text)},
                                  {"role": "assistant", "content": render_status("Searching the documents…")}]
     index = len(display) - 1
     yield "", display, conv
-    searched = None
+    searched = answer = None
     try:
         assistant = ctx.assistant()
         for event in assistant.stream(text, conv["turns"], role, make_filters(programme, place, year, doc_type)):
@@ -82,6 +100,13 @@ def ask(ctx: AppContext, question, conv, programme, place, year, doc_type, reque
         log.exception("answering failed")
         display[index] = {"role": "assistant", "content": render_error(f"The assistant is not available ({type(exc).__name__}: {exc}).")}
     conv["display"] = display
+    if answer is not None:
+        from assistant.web.tabs.conversations import persist
+
+        try:
+            persist(ctx, conv, getattr(request, "username", None), answer, index)
+        except Exception:  # an answer shown must not be lost to a database hiccup; say so in the log
+            log.exception("could not save the conversation")
     yield "", display, conv
 
 
@@ -127,8 +152,9 @@ def pick_example(data: gr.SelectData) -> str:
 
 
 # --- layout and wiring ------------------------------------------------------------------------
-def build(ctx: AppContext, conv: gr.State) -> AskTab:
-    """Lay out the Ask tab (inside an open ``gr.Tab``) and wire its events."""
+def build(ctx: AppContext, conv: gr.State, after=None) -> AskTab:
+    """Lay out the Ask tab (inside an open ``gr.Tab``) and wire its events; ``after`` is
+    ``(fn, inputs, outputs)`` run once each answer (or a new chat) is done (saving the conversation)."""
     with gr.Accordion("Filters", open=False, elem_id="pa-filters"):
         with gr.Row(equal_height=True):
             f_programme = gr.Dropdown(label="Programme", choices=[("Any", "")], value="", min_width=160)
@@ -161,13 +187,16 @@ def build(ctx: AppContext, conv: gr.State) -> AskTab:
     def on_comment(comment, conv):
         return send_comment(ctx, comment, conv)
 
+    def then_after(event):
+        return event.then(*after, **UI_ONLY) if after else event
+
     ask_io = dict(inputs=[question, conv, f_programme, f_place, f_year, f_type], outputs=[question, chat, conv], **UI_ONLY)
-    question.submit(on_ask, **ask_io).then(None, js=SHOW_ANSWER_JS, **UI_ONLY)
-    ask_btn.click(on_ask, **ask_io).then(None, js=SHOW_ANSWER_JS, **UI_ONLY)
-    chat.example_select(pick_example, None, question, **UI_ONLY).then(on_ask, **ask_io).then(None, js=SHOW_ANSWER_JS, **UI_ONLY)
-    clear_btn.click(clear, None, [chat, conv, comment_row, feedback_note], **UI_ONLY)
+    then_after(question.submit(on_ask, **ask_io)).then(None, js=SHOW_ANSWER_JS, **UI_ONLY)
+    then_after(ask_btn.click(on_ask, **ask_io)).then(None, js=SHOW_ANSWER_JS, **UI_ONLY)
+    then_after(chat.example_select(pick_example, None, question, **UI_ONLY).then(on_ask, **ask_io)).then(None, js=SHOW_ANSWER_JS, **UI_ONLY)
+    then_after(clear_btn.click(clear, None, [chat, conv, comment_row, feedback_note], **UI_ONLY))
     feedback_io = dict(outputs=[comment_row, comment, feedback_note, conv], **UI_ONLY)
     chat.like(on_like, [conv], **feedback_io)
     comment.submit(on_comment, [comment, conv], **feedback_io)
     comment_btn.click(on_comment, [comment, conv], **feedback_io)
-    return AskTab(f_programme, f_place, f_year, f_type)
+    return AskTab(f_programme, f_place, f_year, f_type, chat)
