@@ -9,6 +9,8 @@ into HTML, so a ``<script>`` in a document or a question shows as text.
 
 from __future__ import annotations
 
+import hashlib
+
 import gradio as gr
 
 from assistant import access
@@ -51,7 +53,10 @@ def build_ui(ctx: AppContext) -> gr.Blocks:
     # delete_cache: uploads land in Gradio's temp folder first; drop copies older than a day, hourly.
     with gr.Blocks(title="Programme documents assistant", analytics_enabled=False, delete_cache=(3600, 86400)) as demo:
         conv = gr.State(None)
-        kept = gr.BrowserState(None, storage_key="pa-conversation")  # which conversation this browser has open
+        # Which conversation this browser has open (public demo: the conversation itself). The key must outlive
+        # a restart (Gradio's default is random per process); it guards nothing secret: the server checks owners.
+        stable = hashlib.sha256(str(ctx.settings.feedback_db.resolve()).encode()).hexdigest()[:24]
+        kept = gr.BrowserState(None, storage_key="pa-conversation", secret=stable)
         panel = conversations.build(ctx, conv, kept)
         header = gr.HTML("<div class='pa-header'><h1>Programme documents assistant</h1></div>", elem_id="pa-header")
 
