@@ -1,5 +1,5 @@
-"""The Gradio UI: Ask (streamed, cited answers), Documents (list; upload and remove for admins),
-Eligibility (verdicts with their clauses). A thin shell: each tab is built by its module in
+"""The Gradio UI: Ask (streamed, cited answers; saved conversations in a side panel), Documents (list;
+upload and remove for admins), Eligibility (verdicts with their clauses), Insights (staff and admins). A thin shell: each tab is built by its module in
 ``assistant/web/tabs/``, and every answer, document and check comes from
 :class:`~assistant.service.Assistant` through the shared :class:`~assistant.web.context.AppContext`.
 
@@ -16,7 +16,7 @@ import gradio as gr
 from assistant import access
 from assistant.web.context import AppContext
 from assistant.web.render import esc, filter_choices, render_documents
-from assistant.web.tabs import UI_ONLY, ask, conversations, documents, eligibility, role_of
+from assistant.web.tabs import UI_ONLY, ask, conversations, documents, eligibility, insights, role_of
 
 
 def header_html(ctx: AppContext, name: str | None, role: str, note: str = "") -> str:
@@ -70,6 +70,12 @@ def build_ui(ctx: AppContext) -> gr.Blocks:
                 docs_tab = documents.build(ctx)
             with gr.Tab("Eligibility", id="eligibility", elem_id="pa-tab-elig"):
                 eligibility.build(ctx)
+            with gr.Tab("Insights", id="insights", elem_id="pa-tab-insights", visible=False) as insights_tab:
+                on_insights, insights_io = insights.build(ctx)  # staff and admins only (shown on load)
+        insights_tab.select(on_insights, **insights_io)
+
+        def on_insights_access(request: gr.Request):
+            return gr.update(visible=access.can(role_of(ctx, request), "see_insights"))
 
         def on_load(request: gr.Request):
             return load_page(ctx, request)
@@ -81,6 +87,7 @@ def build_ui(ctx: AppContext) -> gr.Blocks:
         demo.load(on_load, None, [header, ask_tab.programme, ask_tab.place, ask_tab.year, ask_tab.doc_type,
                                   docs_tab.table, docs_tab.admin_box, docs_tab.remove_choice], **UI_ONLY)
         demo.load(on_resume, [kept], [ask_tab.chat, conv, panel[0]], **UI_ONLY)
+        demo.load(on_insights_access, None, insights_tab, **UI_ONLY)
     # Answers run on a few threads at once (the CPU-bound model is shared; more would only queue
     # inside torch); ingestion runs alone (concurrency_id "ingest"); at most 64 wait.
     demo.queue(default_concurrency_limit=4, max_size=64)

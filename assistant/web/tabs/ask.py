@@ -11,6 +11,7 @@ import gradio as gr
 from assistant.web.context import CITATION_KEYS, AppContext
 from assistant.web.render import make_filters, render_answer, render_draft, render_error, render_status, render_user
 from assistant.web.tabs import UI_ONLY, role_of
+from assistant.web.tabs.conversations import new_conv, persist
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +44,6 @@ TEXT = {  # the tab's messages, in one place (for translations)
     "empty": "Type a question first.",
     "no_words": "Please type a question in words: “{text}” has none to search for.",
 }
-
-
-def new_conv() -> dict[str, Any]:
-    return {"id": None, "display": [], "turns": [], "records": {}, "feedback": {}, "comment_for": None}
 
 
 def has_words(text: str) -> bool:
@@ -101,8 +98,6 @@ def ask(ctx: AppContext, question, conv, programme, place, year, doc_type, reque
         display[index] = {"role": "assistant", "content": render_error(f"The assistant is not available ({type(exc).__name__}: {exc}).")}
     conv["display"] = display
     if answer is not None:
-        from assistant.web.tabs.conversations import persist
-
         try:
             persist(ctx, conv, getattr(request, "username", None), answer, index)
         except Exception:  # an answer shown must not be lost to a database hiccup; say so in the log

@@ -36,6 +36,12 @@ TEXT = {  # every string of the panel, in one place (for translations)
 }
 
 
+def new_conv() -> dict[str, Any]:
+    """The chat state of one browser tab: the open conversation's id, the messages shown, the turns asked,
+    each answer's record (for feedback), feedback ids given, and which answer a comment is for."""
+    return {"id": None, "display": [], "turns": [], "records": {}, "feedback": {}, "comment_for": None}
+
+
 def user_of(request: Any) -> str | None:
     return getattr(request, "username", None) or None
 
@@ -58,8 +64,6 @@ def persist(ctx: AppContext, conv: dict[str, Any], user: str | None, answer, ind
 
 def restore(saved: dict[str, Any]) -> dict[str, Any]:
     """The chat state of a saved conversation (feedback on its answers still works)."""
-    from assistant.web.tabs.ask import new_conv
-
     conv = new_conv()
     conv.update(id=saved["id"], display=saved["display"])
     for t in saved["turns"]:
@@ -71,8 +75,6 @@ def restore(saved: dict[str, Any]) -> dict[str, Any]:
 
 def from_browser(value: Any) -> dict[str, Any] | None:
     """A public demo conversation as the browser kept it (JSON turns integer keys into strings)."""
-    from assistant.web.tabs.ask import new_conv
-
     if not isinstance(value, dict) or not isinstance(value.get("display"), list):
         return None
     conv = new_conv()
@@ -93,8 +95,6 @@ def to_browser(ctx: AppContext, conv: dict[str, Any] | None) -> Any:
 # --- handlers ---------------------------------------------------------------------------------
 def on_page_load(ctx: AppContext, kept: Any, request) -> tuple:
     """Reopen the conversation this browser had open, and list the user's conversations."""
-    from assistant.web.tabs.ask import new_conv
-
     user = user_of(request)
     conv = None
     if ctx.users is not None and isinstance(kept, dict) and kept.get("id"):
@@ -139,8 +139,6 @@ def rename(ctx: AppContext, cid: str | None, title: str, request) -> tuple:
 
 
 def delete(ctx: AppContext, cid: str | None, conv: dict[str, Any] | None, request) -> tuple:
-    from assistant.web.tabs.ask import new_conv
-
     user = user_of(request)
     if not cid or not ctx.conversations.delete(cid, user):
         return gr.update(), conv, gr.update(), panel_update(ctx, user), TEXT["pick"]
