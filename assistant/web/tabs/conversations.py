@@ -23,7 +23,7 @@ from assistant.web.tabs import UI_ONLY
 TEXT = {  # every string of the panel, in one place (for translations)
     "panel": "Conversations",
     "list": "Saved conversations",
-    "empty": "No saved conversations yet: ask a question to start one.",
+    "empty": "Newest first; select one to open it. Each question you ask is saved here.",
     "public": "Public demo: this conversation is kept in this browser only.",
     "rename": "New name",
     "rename_btn": "Rename",

@@ -84,11 +84,11 @@ def build(ctx: AppContext):
         refresh = gr.Button(TEXT["refresh"], variant="primary", elem_id="pa-ins-show", min_width=80)
     summary = gr.Markdown("", elem_id="pa-ins-summary")
     with gr.Row():
-        questions = gr.BarPlot(x="day", y="questions", title=TEXT["questions"], elem_id="pa-ins-questions", min_width=300)
-        declined = gr.LinePlot(x="day", y="share declined", title=TEXT["declined"], elem_id="pa-ins-declined", min_width=300)
+        questions = gr.BarPlot(x_label_angle=-45, x="day", y="questions", title=TEXT["questions"], elem_id="pa-ins-questions", min_width=300)
+        declined = gr.LinePlot(x_label_angle=-45, x="day", y="share declined", title=TEXT["declined"], elem_id="pa-ins-declined", min_width=300)
     with gr.Row():
-        ratings = gr.BarPlot(x="day", y="count", color="rating", title=TEXT["ratings"], elem_id="pa-ins-ratings", min_width=300)
-        latency = gr.LinePlot(x="day", y="median latency (s)", title=TEXT["latency"], elem_id="pa-ins-latency", min_width=300)
+        ratings = gr.BarPlot(x_label_angle=-45, x="day", y="count", color="rating", title=TEXT["ratings"], elem_id="pa-ins-ratings", min_width=300)
+        latency = gr.LinePlot(x_label_angle=-45, x="day", y="median latency (s)", title=TEXT["latency"], elem_id="pa-ins-latency", min_width=300)
     top = gr.Dataframe(headers=TOP_COLUMNS, label=TEXT["top"], interactive=False, elem_id="pa-ins-top", wrap=True)
     downs = gr.Dataframe(headers=DOWN_COLUMNS, label=TEXT["downs"], interactive=False, elem_id="pa-ins-downs", wrap=True)
     case = gr.Code(label=TEXT["case"], language="yaml", elem_id="pa-ins-case", interactive=False)
