@@ -42,7 +42,7 @@ def load_page(ctx: AppContext, request):
     return (
         header_html(ctx, name, role, note),
         *[gr.update(choices=choices[k], value="") for k in ("programme", "place", "year", "doc_type")],
-        render_documents(docs),
+        render_documents(docs, details=access.can(role, "see_index_details")),
         gr.update(visible=admin),
         gr.update(choices=documents.doc_choices(docs) if admin else [], value=None),
     )

@@ -23,6 +23,10 @@ EXAMPLES = (
 )
 
 # The chatbot scrolls to its bottom; bring the start of the newest answer into view instead.
+SHOW_COMMENT_JS = """() => { setTimeout(() => {
+  const box = document.querySelector('#pa-comment-row');
+  if (box) box.scrollIntoView({block: 'nearest'});
+}, 300); }"""
 SHOW_ANSWER_JS = """() => { setTimeout(() => {
   const answers = document.querySelectorAll('#pa-chat .pa-answer');
   if (answers.length) answers[answers.length - 1].scrollIntoView({block: 'start'});
@@ -150,12 +154,6 @@ def pick_example(data: gr.SelectData) -> str:
 def build(ctx: AppContext, conv: gr.State, after=None) -> AskTab:
     """Lay out the Ask tab (inside an open ``gr.Tab``) and wire its events; ``after`` is
     ``(fn, inputs, outputs)`` run once each answer (or a new chat) is done (saving the conversation)."""
-    with gr.Accordion("Filters", open=False, elem_id="pa-filters"):
-        with gr.Row(equal_height=True):
-            f_programme = gr.Dropdown(label="Programme", choices=[("Any", "")], value="", min_width=160)
-            f_place = gr.Dropdown(label="Country or region", choices=[("Any", "")], value="", min_width=160)
-            f_year = gr.Dropdown(label="Year", choices=[("Any", "")], value="", min_width=100)
-            f_type = gr.Dropdown(label="Document type", choices=[("Any", "")], value="", min_width=160)
     chat = gr.Chatbot(
         elem_id="pa-chat", label="Conversation", show_label=False, layout="panel", height="58vh", min_height=320, latex_delimiters=[],
         examples=[{"text": q} for q in EXAMPLES], buttons=["copy"],
@@ -168,6 +166,13 @@ def build(ctx: AppContext, conv: gr.State, after=None) -> AskTab:
                               elem_id="pa-question", scale=6, lines=1, max_lines=6, autofocus=True)
         ask_btn = gr.Button("Ask", variant="primary", elem_id="pa-ask", scale=1, min_width=70)
         clear_btn = gr.Button("New chat", elem_id="pa-clear", scale=1, min_width=70)
+    # below the question box, so that opening the filters never pushes it off screen
+    with gr.Accordion("Filters", open=False, elem_id="pa-filters"):
+        with gr.Row(equal_height=True):
+            f_programme = gr.Dropdown(label="Programme", choices=[("Any", "")], value="", min_width=160)
+            f_place = gr.Dropdown(label="Country or region", choices=[("Any", "")], value="", min_width=160)
+            f_year = gr.Dropdown(label="Year", choices=[("Any", "")], value="", min_width=100)
+            f_type = gr.Dropdown(label="Document type", choices=[("Any", "")], value="", min_width=160)
     feedback_note = gr.Markdown("", elem_id="pa-feedback-note")
     with gr.Row(visible=False, elem_id="pa-comment-row") as comment_row:
         comment = gr.Textbox(label="Comment on this answer (optional)", elem_id="pa-comment", scale=5, max_length=2000)
@@ -191,7 +196,7 @@ def build(ctx: AppContext, conv: gr.State, after=None) -> AskTab:
     then_after(chat.example_select(pick_example, None, question, **UI_ONLY).then(on_ask, **ask_io)).then(None, js=SHOW_ANSWER_JS, **UI_ONLY)
     then_after(clear_btn.click(clear, None, [chat, conv, comment_row, feedback_note], **UI_ONLY))
     feedback_io = dict(outputs=[comment_row, comment, feedback_note, conv], **UI_ONLY)
-    chat.like(on_like, [conv], **feedback_io)
+    chat.like(on_like, [conv], **feedback_io).then(None, js=SHOW_COMMENT_JS, **UI_ONLY)  # the comment box in view
     comment.submit(on_comment, [comment, conv], **feedback_io)
     comment_btn.click(on_comment, [comment, conv], **feedback_io)
     return AskTab(f_programme, f_place, f_year, f_type, chat)

@@ -35,7 +35,8 @@ def doc_choices(docs) -> list[tuple[str, str]]:
 
 
 def search_docs(ctx: AppContext, query, request):
-    return render_documents(ctx.assistant().documents(role_of(ctx, request)), query)
+    role = role_of(ctx, request)
+    return render_documents(ctx.assistant().documents(role), query, details=access.can(role, "see_index_details"))
 
 
 def require_admin(ctx: AppContext, request) -> None:
@@ -94,7 +95,7 @@ def log_md(lines: list[str]) -> str:
 
 def after_change(ctx: AppContext, request):
     docs = ctx.assistant().documents(role_of(ctx, request))
-    return render_documents(docs), gr.update(choices=doc_choices(docs), value=None)
+    return render_documents(docs, details=True), gr.update(choices=doc_choices(docs), value=None)  # admins only
 
 
 def upload(ctx: AppContext, file, title, audience, doc_type, request):
