@@ -123,7 +123,9 @@ def render_documents(docs: list, query: str = "", details: bool = False) -> str:
     needle = (query or "").strip().lower()
     rows = [d for d in docs if needle in d.title.lower() or needle in d.doc_id.lower()]
     if not rows:
-        return '<p class="pa-empty">No documents match.</p>' if docs else '<p class="pa-empty">No documents are indexed yet.</p>'
+        return '<p class="pa-empty">No documents match.</p>' if docs else ('<p class="pa-empty">No documents are indexed yet. Put files in the corpus folder and run '
+                                                                      '<code>python -m ingest corpus</code> (or <code>make ingest</code>); '
+                                                                      'admins can also upload them here.</p>')
     body = []
     for d in rows:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(d.indexed_at)) if d.indexed_at else ""
