@@ -28,10 +28,11 @@ _PRIVILEGE = {role: level for level, role in enumerate(ROLES)}
 CAPABILITIES: dict[str, frozenset[str]] = {
     "public": frozenset(),
     "partner": frozenset(),
-    "staff": frozenset(),
-    "admin": frozenset({"manage_documents", "manage_users", "see_index_details"}),
+    "staff": frozenset({"see_insights"}),
+    "admin": frozenset({"manage_documents", "manage_users", "see_index_details", "see_insights"}),
 }
-"""What a role may do beyond reading: upload, re-index and remove documents; list and change users."""
+"""What a role may do beyond reading: upload, re-index and remove documents; list and change users;
+see the Insights tab (what people ask, what is declined, how feedback trends)."""
 
 RANKS: tuple[int, ...] = tuple(range(len(AUDIENCES)))
 """Every audience rank, lowest first (one store partition each)."""

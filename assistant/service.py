@@ -33,6 +33,8 @@ from assistant.types import Answer, Filters, Passage
 log = logging.getLogger(__name__)
 
 DECLINE_TEXT = "The documents do not cover this question, so I will not guess."
+EMPTY_INDEX = ("Nothing is indexed yet, so there is nothing to answer from. Put documents in the corpus folder and "
+               "run `python -m ingest corpus` (or `make ingest`), or, as an admin, upload them in the Documents tab.")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -167,6 +169,13 @@ class Assistant:
             raise NotFoundError(f"the file of {doc_id!r} is no longer on disk")
         return path
 
+    def has_documents(self) -> bool:
+        """Whether anything is indexed at all (an empty index answers every question with how to fill it)."""
+        try:
+            return bool(self.manifest.docs)
+        except Exception:  # a broken index is reported where it is used, not here
+            return True
+
     def source_paths(self) -> dict[str, str]:
         return {doc_id: rec.path for doc_id, rec in self.manifest.docs.items()}
 
@@ -178,8 +187,11 @@ class Assistant:
             status = "ok"
         except StoreUnavailableError:
             status = "store unavailable"
+        if not self.manifest.docs:
+            status = "no documents indexed"
         return {
             "status": status,
+            **({} if self.manifest.docs else {"ready": False, "hint": EMPTY_INDEX}),
             "documents": len(docs),
             "chunks": sum(len(d.chunk_ids) for d in docs),
             "embed_model": self.settings.embed_model,
@@ -218,6 +230,14 @@ class Assistant:
         role = check_role(role)
         text, notices = clean_question(question, self.settings.max_question_chars)
         filters = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
+
+        if not self.has_documents():
+            answer = Answer(question=text, text=EMPTY_INDEX, declined=True, citations=(), searched_for=text,
+                            notices=tuple(notices) + ("Declined: nothing is indexed yet.",), timings={"total_ms": _ms(started)},
+                            settings_hash=self.settings.settings_hash, index_version=self.manifest.version,
+                            backend=self.settings.backend, kind="empty_index")
+            yield {"type": "answer", "answer": answer}
+            return
 
         t = time.perf_counter()
         query = condense(text, history)

@@ -72,15 +72,66 @@ def shoot(url: str, out: Path, login: tuple[str, str] | None) -> list[Path]:
             path = out / f"ask-{size_name}.png"
             page.screenshot(path=str(path))
             saved.append(path)
+            page.click("button[aria-label='Toggle Sidebar']")  # the saved-conversations panel
+            page.wait_for_selector("#pa-conv-list label", timeout=30_000)
+            page.wait_for_timeout(700)
+            path = out / f"conversations-{size_name}.png"
+            page.screenshot(path=str(path))
+            saved.append(path)
+            page.click("button[aria-label='Toggle Sidebar']")
+            page.wait_for_timeout(700)
             page.click("button[role=tab]:has-text('Documents')")
             page.wait_for_selector("table.pa-docs", timeout=30_000)
             page.wait_for_timeout(300)
             path = out / f"documents-{size_name}.png"
             page.screenshot(path=str(path))
             saved.append(path)
+            if login:  # staff and admins: the Insights tab over the seeded history
+                tab = page.locator("button[role=tab]:has-text('Insights')")
+                if not tab.count() or not tab.first.is_visible():  # a phone keeps extra tabs in the overflow menu
+                    page.locator(".overflow-menu button, button.overflow-menu, [class*=overflow] button").first.click()
+                page.locator("button[role=tab]:has-text('Insights')").last.click()
+                page.wait_for_selector("#pa-ins-questions canvas, #pa-ins-questions svg.marks", timeout=30_000)
+                page.wait_for_timeout(1000)
+                path = out / f"insights-{size_name}.png"
+                page.screenshot(path=str(path), full_page=True)
+                saved.append(path)
             page.context.close()
         browser.close()
     return saved
+
+
+SEED_QUESTIONS = (  # (question, declined) for the Insights screenshot's made-up two weeks of use
+    ("When did the Nepal programme start?", False), ("What is the annual budget of the Nepal programme?", True),
+    ("Which ICC seminars were held in 2010?", False), ("Who can take part in the Viet Nam programme?", False),
+    ("How many prisons does Myanmar have?", True), ("What does the Nepal programme support?", False),
+)
+
+
+def seed_history(audit: Path, feedback_db: Path, days: int = 14) -> None:
+    """A small, made-up history of questions and ratings so that the Insights tab has something to plot."""
+    import json
+    import random
+
+    sys.path.insert(0, str(ROOT))
+    from assistant.web.feedback import FeedbackStore
+
+    rng = random.Random(7)
+    now = time.time()
+    store = FeedbackStore(feedback_db)
+    with open(audit, "w", encoding="utf-8") as fh:
+        for day in range(days, 0, -1):
+            for _ in range(rng.randint(3, 12)):
+                question, declined = rng.choice(SEED_QUESTIONS)
+                t = now - day * 86400 + rng.uniform(0, 80000)
+                fh.write(json.dumps({"time": t, "role": rng.choice(("partner", "staff")), "question": question,
+                                     "declined": declined, "timings": {"total_ms": rng.uniform(150, 900)}}) + "\n")
+            for _ in range(rng.randint(0, 3)):
+                question, declined = rng.choice(SEED_QUESTIONS)
+                rating = -1 if declined or rng.random() < 0.2 else 1
+                fid = store.add(question, "(answer)", [], rating, "The budget is in the annex." if rating < 0 else "", "partner")
+                with store._connect() as db:  # date the rating on its day
+                    db.execute("UPDATE feedback SET time = ? WHERE id = ?", (now - day * 86400, fid))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,7 +157,9 @@ def main(argv: list[str] | None = None) -> int:
             login = ("screenshots", secrets.token_urlsafe(12))
             add_user(Path(tmp) / "users.yaml", login[0], "admin", login[1])
             cmd += ["--users-file", str(Path(tmp) / "users.yaml")]
-        env = {**os.environ, "PA_AUDIT_LOG": "", "GRADIO_ANALYTICS_ENABLED": "False"}
+        audit = Path(tmp) / "audit.jsonl"
+        seed_history(audit, Path(tmp) / "feedback.sqlite")
+        env = {**os.environ, "PA_AUDIT_LOG": str(audit), "GRADIO_ANALYTICS_ENABLED": "False"}
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
         try:
             wait_ready(url, proc)

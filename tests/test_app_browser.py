@@ -190,6 +190,10 @@ def test_admin_upload_then_ask_and_script_renders_as_text(app_server, browser, t
         page.wait_for_selector("#pa-admin-log:has-text('Done in')", timeout=WAIT)
         log = page.inner_text("#pa-admin-log")
         assert "1 added" in log and "Indexing" in log
+        # the progress sits right under the button that started it, not at the bottom of the page
+        gap = page.evaluate("() => document.querySelector('#pa-admin-log').getBoundingClientRect().top"
+                            " - document.querySelector('#pa-upload-btn').getBoundingClientRect().bottom")
+        assert 0 <= gap < 120, gap
         page.wait_for_selector(f"table.pa-docs :text('{fact} note')", timeout=WAIT)
         row = page.locator("table.pa-docs tr", has_text=fact)
         assert SCRIPT in row.inner_text() and IMG in row.inner_text()  # shown literally ...
@@ -210,10 +214,14 @@ def test_admin_upload_then_ask_and_script_renders_as_text(app_server, browser, t
         page.click("#pa-remove-doc input")
         page.keyboard.type(fact)
         page.locator("ul[role=listbox] li", has_text=fact).first.click()
+        page.click("#pa-remove-btn")  # not confirmed: a plain message beside the button, no error over the form
+        page.wait_for_selector("#pa-remove-log:has-text('tick')", timeout=WAIT)
+        assert not page.locator(".toast-body, .error").count()
         page.click("#pa-remove-ok input")
         page.click("#pa-remove-btn")
-        page.wait_for_selector("#pa-admin-log:has-text('uploaded file was deleted')", timeout=WAIT)
+        page.wait_for_selector("#pa-remove-log:has-text('uploaded file was deleted')", timeout=WAIT)
         assert not saved.exists()
+        assert not saved.parent.exists() or any(saved.parent.iterdir())  # no empty uploads/ folder left
         assert fact not in page.inner_text("#pa-doc-table")
         assert not s.dialogs
     finally:

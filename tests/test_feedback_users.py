@@ -233,6 +233,8 @@ def test_upload_reindex_and_remove(make_settings, tmp_path):
     rec, deleted = uploads.remove("uploads/zorblat.md", settings)
     assert deleted and rec.doc_id == "uploads/zorblat.md"
     assert not dest.exists() and not uploads.sidecar(dest).exists()
+    assert not (tmp_path / "corpus" / "uploads").exists()  # the last upload gone leaves no empty folder
+    assert (tmp_path / "corpus").is_dir()  # but the corpus stays
     assert Assistant(settings).documents("admin") == []
 # --- rendering: document and user text is escaped ---------------------------------------------
 def test_rendering_escapes_document_and_user_text():

@@ -65,3 +65,27 @@ class LocalBackend:
         if not text:
             return Draft("", declined=True, reason="the model wrote nothing")
         return Draft(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m assistant.backends.local``: write the packaged GGUF (if missing) and print its path,
+    so that a model server can be started on it before the ``local`` backend has ever run."""
+    import argparse
+    import sys
+
+    from assistant.settings import load_settings
+
+    p = argparse.ArgumentParser(prog="python -m assistant.backends.local",
+                                description="Write the packaged Gemma GGUF into the models folder and print its path.")
+    p.add_argument("--config", help="TOML or YAML settings file (or PA_CONFIG)")
+    args = p.parse_args(argv)
+    try:
+        print(default_model_path(load_settings(args.config)))
+    except (BackendError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

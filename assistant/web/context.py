@@ -16,6 +16,7 @@ from fastapi import Request
 
 from assistant import access
 from assistant.settings import Settings
+from assistant.web.conversations import ConversationStore
 from assistant.web.feedback import FeedbackStore
 from assistant.web.sessions import TokenStore, user_stamp
 from assistant.web.signin import SignIn
@@ -51,6 +52,7 @@ class AppContext:
         self.tokens = TokenStore(settings.sessions_path if self.users else None)
         self.signin = SignIn(self.users, settings.trusted_proxies, settings.password_checks) if self.users else None
         self.feedback = FeedbackStore(settings.feedback_db)
+        self.conversations = ConversationStore(settings.feedback_db)  # the same database file
         self.assistant_obj = Assistant(settings)  # cheap: the index and the model load on warm-up
         self.ready = threading.Event()
         # API answers share the CPU-bound model with the UI; the Gradio queue caps the UI at 4 at once

@@ -42,6 +42,11 @@ class AskIn(BaseModel):
         None, description=f"Ask as this role ({', '.join(access.ROLES)}); never above the caller's own role "
         "(default: the caller's role).", json_schema_extra={"enum": list(access.ROLES)},
     )
+    conversation_id: str | None = Field(
+        None, max_length=64, description="Continue this saved conversation (its turns are the history); "
+        "without it a signed-in caller's question starts a new one. The answer returns the id used.",
+    )
+    stream: bool = Field(False, description="Answer as server-sent events (the same as POST /api/ask/stream).")
 
     @field_validator("question")
     @classmethod
@@ -79,6 +84,20 @@ class AnswerOut(BaseModel):
     index_version: str
     backend: str
     kind: str
+    conversation_id: str | None = None
+
+
+class ConversationOut(BaseModel):
+    id: str
+    title: str
+    created: float
+    updated: float
+    turns: Any
+
+
+class RenameIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=200)
 
 
 class TokenIn(BaseModel):

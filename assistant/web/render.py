@@ -118,11 +118,14 @@ def render_answer(answer, anchor_prefix: str) -> str:
     return "".join(parts)
 
 
-def render_documents(docs: list, query: str = "") -> str:
+def render_documents(docs: list, query: str = "", details: bool = False) -> str:
+    """The documents table; ``details`` (admins) adds the index's chunk counts, jargon for other readers."""
     needle = (query or "").strip().lower()
     rows = [d for d in docs if needle in d.title.lower() or needle in d.doc_id.lower()]
     if not rows:
-        return '<p class="pa-empty">No documents match.</p>' if docs else '<p class="pa-empty">No documents are indexed yet.</p>'
+        return '<p class="pa-empty">No documents match.</p>' if docs else ('<p class="pa-empty">No documents are indexed yet. Put files in the corpus folder and run '
+                                                                      '<code>python -m ingest corpus</code> (or <code>make ingest</code>); '
+                                                                      'admins can also upload them here.</p>')
     body = []
     for d in rows:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(d.indexed_at)) if d.indexed_at else ""
@@ -130,11 +133,12 @@ def render_documents(docs: list, query: str = "") -> str:
         body.append(
             f'<tr><td class="pa-doc-title"><a href="{url}" target="_blank" rel="noopener">{esc(d.title)}</a><div class="pa-id">{esc(d.doc_id)}</div></td>'
             f"<td data-label='Type'>{esc(label(d.doc_type))}</td><td data-label='Audience'>{esc(d.audience)}</td>"
-            f"<td class='num' data-label='Pages'>{int(d.pages)}</td><td class='num' data-label='Chunks'>{len(d.chunk_ids)}</td>"
+            f"<td class='num' data-label='Pages'>{int(d.pages)}</td>"
+            + (f"<td class='num' data-label='Chunks'>{len(d.chunk_ids)}</td>" if details else "") +
             f"<td data-label='Indexed'>{esc(when)}</td></tr>"
         )
     head = ("<tr><th scope='col'>Title</th><th scope='col'>Type</th><th scope='col'>Audience</th><th scope='col'>Pages</th>"
-            "<th scope='col'>Chunks</th><th scope='col'>Last indexed</th></tr>")
+            + ("<th scope='col'>Chunks</th>" if details else "") + "<th scope='col'>Last indexed</th></tr>")
     count = f"{len(rows)} of {len(docs)} documents" if needle else f"{len(docs)} documents"
     return (f'<div class="pa-table-wrap"><table class="pa-docs"><caption>{count}</caption><thead>{head}</thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')

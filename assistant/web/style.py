@@ -54,6 +54,7 @@ table.pa-docs td.num {text-align: right}
 .pa-empty {color: var(--body-text-color-subdued)}
 @media (max-width: 640px) {
   .pa-header h1 {font-size: 1.15rem}
+  .pa-header {padding-left: 30px}  /* clear of the conversations panel's toggle */
   .pa-lead {display: none}
   table.pa-docs thead {display: none}
   table.pa-docs caption {display: block; width: 100%}

@@ -138,4 +138,17 @@ def remove(doc_id: str, settings: Settings, store=None) -> tuple[Any, bool]:
         path.unlink(missing_ok=True)
         sidecar(path).unlink(missing_ok=True)
         deleted = True
+        _prune_empty(path.parent, uploads_dir(settings).resolve())
     return rec, deleted
+
+
+def _prune_empty(folder: Path, root: Path) -> None:
+    """Remove the folders a removed upload leaves empty, up to and including ``uploads/`` itself."""
+    while folder.is_relative_to(root):
+        try:
+            folder.rmdir()  # only an empty folder goes
+        except OSError:
+            return
+        if folder == root:
+            return
+        folder = folder.parent

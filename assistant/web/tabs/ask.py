@@ -11,6 +11,7 @@ import gradio as gr
 from assistant.web.context import CITATION_KEYS, AppContext
 from assistant.web.render import make_filters, render_answer, render_draft, render_error, render_status, render_user
 from assistant.web.tabs import UI_ONLY, role_of
+from assistant.web.tabs.conversations import new_conv, persist
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,10 @@ EXAMPLES = (
 )
 
 # The chatbot scrolls to its bottom; bring the start of the newest answer into view instead.
+SHOW_COMMENT_JS = """() => { setTimeout(() => {
+  const box = document.querySelector('#pa-comment-row');
+  if (box) box.scrollIntoView({block: 'nearest'});
+}, 300); }"""
 SHOW_ANSWER_JS = """() => { setTimeout(() => {
   const answers = document.querySelectorAll('#pa-chat .pa-answer');
   if (answers.length) answers[answers.length - 1].scrollIntoView({block: 'start'});
@@ -36,10 +41,18 @@ class AskTab:
     place: Any
     year: Any
     doc_type: Any
+    chat: Any = None
 
 
-def new_conv() -> dict[str, Any]:
-    return {"display": [], "turns": [], "records": {}, "feedback": {}, "comment_for": None}
+TEXT = {  # the tab's messages, in one place (for translations)
+    "empty": "Type a question first.",
+    "no_words": "Please type a question in words: “{text}” has none to search for.",
+}
+
+
+def has_words(text: str) -> bool:
+    """Whether the text has a letter or a digit (``🙂🙂🙂`` or ``?!`` is no question to search for)."""
+    return any(ch.isalnum() for ch in text)
 
 
 # --- handlers ---------------------------------------------------------------------------------
@@ -48,15 +61,21 @@ def ask(ctx: AppContext, question, conv, programme, place, year, doc_type, reque
     conv = conv or new_conv()
     text = (question or "").strip()
     if not text:
-        gr.Warning("Type a question first.")
+        gr.Warning(TEXT["empty"])
         yield gr.update(), conv["display"], conv
+        return
+    if not has_words(text):
+        display = conv["display"] + [{"role": "user", "content": render_user(text)},
+                                     {"role": "assistant", "content": render_error(TEXT["no_words"].format(text=text[:40]))}]
+        conv["display"] = display
+        yield "", display, conv
         return
     role = role_of(ctx, request)
     display = conv["display"] + [{"role": "user", "content": render_user(text)},
                                  {"role": "assistant", "content": render_status("Searching the documents…")}]
     index = len(display) - 1
     yield "", display, conv
-    searched = None
+    searched = answer = None
     try:
         assistant = ctx.assistant()
         filters = make_filters(programme, place, year, doc_type)
@@ -83,6 +102,11 @@ def ask(ctx: AppContext, question, conv, programme, place, year, doc_type, reque
         log.exception("answering failed")
         display[index] = {"role": "assistant", "content": render_error(f"The assistant is not available ({type(exc).__name__}: {exc}).")}
     conv["display"] = display
+    if answer is not None:
+        try:
+            persist(ctx, conv, getattr(request, "username", None), answer, index)
+        except Exception:  # an answer shown must not be lost to a database hiccup; say so in the log
+            log.exception("could not save the conversation")
     yield "", display, conv
 
 
@@ -128,14 +152,9 @@ def pick_example(data: gr.SelectData) -> str:
 
 
 # --- layout and wiring ------------------------------------------------------------------------
-def build(ctx: AppContext, conv: gr.State) -> AskTab:
-    """Lay out the Ask tab (inside an open ``gr.Tab``) and wire its events."""
-    with gr.Accordion("Filters", open=False, elem_id="pa-filters"):
-        with gr.Row(equal_height=True):
-            f_programme = gr.Dropdown(label="Programme", choices=[("Any", "")], value="", min_width=160)
-            f_place = gr.Dropdown(label="Country or region", choices=[("Any", "")], value="", min_width=160)
-            f_year = gr.Dropdown(label="Year", choices=[("Any", "")], value="", min_width=100)
-            f_type = gr.Dropdown(label="Document type", choices=[("Any", "")], value="", min_width=160)
+def build(ctx: AppContext, conv: gr.State, after=None) -> AskTab:
+    """Lay out the Ask tab (inside an open ``gr.Tab``) and wire its events; ``after`` is
+    ``(fn, inputs, outputs)`` run once each answer (or a new chat) is done (saving the conversation)."""
     chat = gr.Chatbot(
         elem_id="pa-chat", label="Conversation", show_label=False, layout="panel", height="58vh", min_height=320, latex_delimiters=[],
         examples=[{"text": q} for q in EXAMPLES], buttons=["copy"],
@@ -148,6 +167,13 @@ def build(ctx: AppContext, conv: gr.State) -> AskTab:
                               elem_id="pa-question", scale=6, lines=1, max_lines=6, autofocus=True)
         ask_btn = gr.Button("Ask", variant="primary", elem_id="pa-ask", scale=1, min_width=70)
         clear_btn = gr.Button("New chat", elem_id="pa-clear", scale=1, min_width=70)
+    # below the question box, so that opening the filters never pushes it off screen
+    with gr.Accordion("Filters", open=False, elem_id="pa-filters"):
+        with gr.Row(equal_height=True):
+            f_programme = gr.Dropdown(label="Programme", choices=[("Any", "")], value="", min_width=160)
+            f_place = gr.Dropdown(label="Country or region", choices=[("Any", "")], value="", min_width=160)
+            f_year = gr.Dropdown(label="Year", choices=[("Any", "")], value="", min_width=100)
+            f_type = gr.Dropdown(label="Document type", choices=[("Any", "")], value="", min_width=160)
     feedback_note = gr.Markdown("", elem_id="pa-feedback-note")
     with gr.Row(visible=False, elem_id="pa-comment-row") as comment_row:
         comment = gr.Textbox(label="Comment on this answer (optional)", elem_id="pa-comment", scale=5, max_length=2000)
@@ -162,13 +188,16 @@ def build(ctx: AppContext, conv: gr.State) -> AskTab:
     def on_comment(comment, conv):
         return send_comment(ctx, comment, conv)
 
+    def then_after(event):
+        return event.then(*after, **UI_ONLY) if after else event
+
     ask_io = dict(inputs=[question, conv, f_programme, f_place, f_year, f_type], outputs=[question, chat, conv], **UI_ONLY)
-    question.submit(on_ask, **ask_io).then(None, js=SHOW_ANSWER_JS, **UI_ONLY)
-    ask_btn.click(on_ask, **ask_io).then(None, js=SHOW_ANSWER_JS, **UI_ONLY)
-    chat.example_select(pick_example, None, question, **UI_ONLY).then(on_ask, **ask_io).then(None, js=SHOW_ANSWER_JS, **UI_ONLY)
-    clear_btn.click(clear, None, [chat, conv, comment_row, feedback_note], **UI_ONLY)
+    then_after(question.submit(on_ask, **ask_io)).then(None, js=SHOW_ANSWER_JS, **UI_ONLY)
+    then_after(ask_btn.click(on_ask, **ask_io)).then(None, js=SHOW_ANSWER_JS, **UI_ONLY)
+    then_after(chat.example_select(pick_example, None, question, **UI_ONLY).then(on_ask, **ask_io)).then(None, js=SHOW_ANSWER_JS, **UI_ONLY)
+    then_after(clear_btn.click(clear, None, [chat, conv, comment_row, feedback_note], **UI_ONLY))
     feedback_io = dict(outputs=[comment_row, comment, feedback_note, conv], **UI_ONLY)
-    chat.like(on_like, [conv], **feedback_io)
+    chat.like(on_like, [conv], **feedback_io).then(None, js=SHOW_COMMENT_JS, **UI_ONLY)  # the comment box in view
     comment.submit(on_comment, [comment, conv], **feedback_io)
     comment_btn.click(on_comment, [comment, conv], **feedback_io)
-    return AskTab(f_programme, f_place, f_year, f_type)
+    return AskTab(f_programme, f_place, f_year, f_type, chat)

@@ -35,7 +35,8 @@ def doc_choices(docs) -> list[tuple[str, str]]:
 
 
 def search_docs(ctx: AppContext, query, request):
-    return render_documents(ctx.assistant().documents(role_of(ctx, request)), query)
+    role = role_of(ctx, request)
+    return render_documents(ctx.assistant().documents(role), query, details=access.can(role, "see_index_details"))
 
 
 def require_admin(ctx: AppContext, request) -> None:
@@ -94,7 +95,7 @@ def log_md(lines: list[str]) -> str:
 
 def after_change(ctx: AppContext, request):
     docs = ctx.assistant().documents(role_of(ctx, request))
-    return render_documents(docs), gr.update(choices=doc_choices(docs), value=None)
+    return render_documents(docs, details=True), gr.update(choices=doc_choices(docs), value=None)  # admins only
 
 
 def upload(ctx: AppContext, file, title, audience, doc_type, request):
@@ -125,17 +126,26 @@ def reindex_only(ctx: AppContext, request):
 
 def remove(ctx: AppContext, doc_id, confirmed, request):
     require_admin(ctx, request)
+    # A missing choice or confirmation is a message beside the button, not an error that covers the form.
+    unchanged = (gr.update(), gr.update(), gr.update())
     if not doc_id:
-        raise gr.Error("Choose a document to remove.")
+        return (REMOVE_TEXT["choose"], *unchanged)
     if not confirmed:
-        raise gr.Error("Tick the confirmation box first.")
+        return (REMOVE_TEXT["confirm"], *unchanged)
     try:
         rec, deleted = uploads.remove(doc_id, ctx.settings, store=ctx.assistant().store)
     except KeyError:
-        raise gr.Error("That document is no longer in the index.") from None
+        return (REMOVE_TEXT["gone"], *unchanged)
     note = ("Its uploaded file was deleted." if deleted else
             "Its file is outside uploads/, so it was left on disk and will return at the next re-index unless you delete it.")
     return (log_md([f"Removed {rec.doc_id}. {note}"]), *after_change(ctx, request), False)
+
+
+REMOVE_TEXT = {
+    "choose": "Choose a document to remove first.",
+    "confirm": "To remove it, tick “Yes, remove it from the index”, then press Remove again.",
+    "gone": "That document is no longer in the index.",
+}
 
 
 # --- layout and wiring ------------------------------------------------------------------------
@@ -157,12 +167,13 @@ def build(ctx: AppContext) -> DocumentsTab:
         with gr.Row():
             up_btn = gr.Button("Upload and re-index", variant="primary", elem_id="pa-upload-btn")
             reindex_btn = gr.Button("Re-index the corpus folder", elem_id="pa-reindex-btn")
+        admin_log = gr.Markdown("", elem_id="pa-admin-log")  # progress right under the buttons that start it
         gr.Markdown("### Remove a document")
         with gr.Row():
             rm_doc = gr.Dropdown(label="Document", choices=[], elem_id="pa-remove-doc", scale=4)
             rm_ok = gr.Checkbox(label="Yes, remove it from the index", elem_id="pa-remove-ok", scale=1)
             rm_btn = gr.Button("Remove", variant="stop", elem_id="pa-remove-btn", scale=1)
-        admin_log = gr.Markdown("", elem_id="pa-admin-log")
+        remove_log = gr.Markdown("", elem_id="pa-remove-log")
 
     def on_search(query, request: gr.Request):
         return search_docs(ctx, query, request)
@@ -180,5 +191,5 @@ def build(ctx: AppContext) -> DocumentsTab:
     ingest = dict(concurrency_limit=1, concurrency_id="ingest", **UI_ONLY)
     up_btn.click(on_upload, [up_file, up_title, up_audience, up_type], [admin_log, doc_table, rm_doc, up_file], **ingest)
     reindex_btn.click(on_reindex, None, [admin_log, doc_table, rm_doc], **ingest)
-    rm_btn.click(on_remove, [rm_doc, rm_ok], [admin_log, doc_table, rm_doc, rm_ok], **ingest)
+    rm_btn.click(on_remove, [rm_doc, rm_ok], [remove_log, doc_table, rm_doc, rm_ok], **ingest)
     return DocumentsTab(doc_table, admin_box, rm_doc)
