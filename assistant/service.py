@@ -167,27 +167,39 @@ class Assistant:
         }
 
     # --- questions ----------------------------------------------------------------------
-    def retrieve(self, query: str, role: str = "public", filters: Filters | dict | None = None, k: int | None = None) -> list[Passage]:
+    def retrieve(
+        self, query: str, role: str = "public", filters: Filters | dict | None = None, k: int | None = None,
+        keyword_weight: float = 1.0,
+    ) -> list[Passage]:
         self.refresh()
         filters = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
         with self._lock:
             if self._retriever is None or self._retriever.keyword is not self._keyword:
                 self._retriever = Retriever(self.settings, self.store, self._keyword, self.embedder)
             retriever = self._retriever
-        return retriever.retrieve(query, check_role(role), filters, k)
+        return retriever.retrieve(query, check_role(role), filters, k, keyword_weight=keyword_weight)
 
-    def ask(self, question: str, history: list[dict] | None = None, role: str = "public", filters: Filters | dict | None = None) -> Answer:
+    def ask(
+        self, question: str, history: list[dict] | None = None, role: str = "public", filters: Filters | dict | None = None,
+        lang: str | None = None,
+    ) -> Answer:
+        """``lang``: the reader's language (ISO 639-1); None or "auto" detects it from the question."""
         answer = None
-        for event in self.stream(question, history, role, filters):
+        for event in self.stream(question, history, role, filters, lang=lang):
             if event["type"] == "answer":
                 answer = event["answer"]
         assert answer is not None
         return answer
 
     def stream(
-        self, question: str, history: list[dict] | None = None, role: str = "public", filters: Filters | dict | None = None
+        self, question: str, history: list[dict] | None = None, role: str = "public", filters: Filters | dict | None = None,
+        lang: str | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Events: ``searched_for`` {query}, ``draft`` {text}, ``answer`` {answer: Answer}."""
+        """Events: ``searched_for`` {query}, ``draft`` {text}, ``answer`` {answer: Answer}.
+
+        The answer is for a reader of ``lang`` (detected from the question when None; see
+        assistant.crosslingual): quotes stay in the documents' language, the rest is translated."""
+        from assistant import crosslingual
         started = time.perf_counter()
         timings: dict[str, float] = {}
         role = check_role(role)
@@ -198,9 +210,10 @@ class Assistant:
         query = condense(text, history)
         timings["condense_ms"] = _ms(t)
         yield {"type": "searched_for", "query": query, "rewritten": query != text}
+        reader = crosslingual.reader_language(text, lang)
 
         t = time.perf_counter()
-        structured = self.eligibility_answer(query, role)
+        structured = self.eligibility_answer(query, role, reader)
         timings["eligibility_ms"] = _ms(t)
         if structured is not None:
             timings["total_ms"] = _ms(started)
@@ -209,12 +222,13 @@ class Assistant:
                 timings=timings, settings_hash=self.settings.settings_hash, index_version=self.manifest.version,
                 backend="eligibility",
             )
+            answer = crosslingual.localise(answer, reader)
             self._audit(answer, role)
             yield {"type": "answer", "answer": answer}
             return
 
         t = time.perf_counter()
-        passages = self.retrieve(query, role, filters)
+        passages = self.retrieve(query, role, filters, keyword_weight=crosslingual.keyword_weight(reader))
         timings["retrieve_ms"] = _ms(t)
         paths = self.source_paths()
 
@@ -227,7 +241,7 @@ class Assistant:
                     draft = self.backend.draft(query, passages)
                     draft_text, declined, reason = draft.text, draft.declined, draft.reason
                 else:
-                    for piece in self.backend.stream(query, passages):
+                    for piece in self.backend.stream(query, passages, lang=reader):
                         parts.append(piece)
                         yield {"type": "draft", "text": "".join(parts)}
                     from assistant.backends.prompt import DECLINE_TOKEN
@@ -262,6 +276,7 @@ class Assistant:
             index_version=self.manifest.version,
             backend=self.settings.backend,
         )
+        answer = crosslingual.localise(answer, reader) if self.settings.backend == "extractive" or declined else answer
         self._audit(answer, role)
         yield {"type": "answer", "answer": answer}
 
@@ -279,14 +294,14 @@ class Assistant:
         result = default_engine(path).check(country or None, role or None, topic or None, programme or None, reader_role=reader)
         return result.to_dict()
 
-    def eligibility_answer(self, question: str, role: str) -> Answer | None:
+    def eligibility_answer(self, question: str, role: str, lang: str = "en") -> Answer | None:
         """The structured eligibility engine's answer, or None when this is not an eligibility question."""
         path = self.settings.corpus_dir / "eligibility.yaml"
         if not path.is_file():
             return None
         from assistant.eligibility import default_engine
 
-        answer = default_engine(path).answer(question, reader_role="staff" if role == "admin" else role)
+        answer = default_engine(path).answer(question, reader_role="staff" if role == "admin" else role, lang=lang)
         if answer is None:
             return None
         paths = self.source_paths()
