@@ -237,7 +237,12 @@ class Assistant:
         if passages:
             try:
                 parts = []
-                if self.settings.backend == "extractive":
+                if self.settings.backend == "extractive" and crosslingual.keyword_weight(reader) < 1.0:
+                    from assistant import crosslingual_answer  # a foreign question: scored across languages
+
+                    draft = crosslingual_answer.draft(query, passages, self.backend, self.scorer, self.embedder)
+                    draft_text, declined, reason = draft.text, draft.declined, draft.reason
+                elif self.settings.backend == "extractive":
                     draft = self.backend.draft(query, passages)
                     draft_text, declined, reason = draft.text, draft.declined, draft.reason
                 else:
