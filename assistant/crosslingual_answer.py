@@ -75,9 +75,11 @@ def draft(question: str, passages, backend, scorer, embedder, max_sentences: int
     for (sentence, n), sim in zip(cands, sims):
         if any(slot in _HARD and not has_slot(slot, sentence) for slot in slots):
             continue  # it cannot state what was asked (a sum, a name, a date, a count)
-        if asked_years and not asked_years & set(_YEAR.findall(sentence)):
-            continue
+        if asked_years and not asked_years & set(_YEAR.findall(passages[n - 1].text + " " + passages[n - 1].title)):
+            continue  # its passage is not about the year asked
         value = float(sim) - (0.02 if "year" in slots and not has_slot("year", sentence) else 0.0) + 0.001 / n
+        if asked_years and not asked_years & set(_YEAR.findall(sentence)):
+            value -= 0.005  # the year is in its passage, not in the sentence itself
         scored.append((value, sentence, n))
     scored.sort(key=lambda item: -item[0])
     if not scored or scored[0][0] < MIN_SIMILARITY:
