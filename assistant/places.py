@@ -6,6 +6,11 @@ plus a few former or colloquial names ISO does not list (``ALIASES``). Regions c
 ``regions.yaml`` (UN M49 memberships as ISO codes). A name not found that way goes to
 ``pycountry.countries.search_fuzzy`` and then to difflib for typos; what is still unknown
 or ambiguous raises :class:`PlaceError` with suggestions.
+
+Names in other languages ("Birmanie", "Brasil", "Việt Nam", "ミャンマー", "Непал") come from
+the translations pycountry ships (gettext catalogues under ``pycountry.LOCALES_DIR``) for the
+languages in ``FOREIGN_LOCALES``, plus ``FOREIGN_ALIASES``; they are tried after every English
+name, so an English reading always wins.
 """
 
 from __future__ import annotations
@@ -34,6 +39,20 @@ ALIASES = {
     "vatican": "VA", "drc": "CD", "dr congo": "CD", "russia": "RU", "brunei": "BN", "filipino": "PH",
     "thai": "TH", "america": "US",
 }
+# Languages whose country names resolve too (pycountry's gettext catalogues; read once, on first use).
+FOREIGN_LOCALES = ("fr", "es", "pt", "pt_BR", "de", "it", "nl", "vi", "id", "ms", "tl", "ja", "ko", "zh_CN", "zh_TW",
+                   "zh_HK", "ru", "uk", "ar", "fa", "th", "hi", "ne", "my", "km", "lo", "bn", "mn", "si", "ur", "tr")
+# Exonyms and spellings the catalogues lack (or spell otherwise).
+FOREIGN_ALIASES = {
+    "birmanie": "MM", "myanma": "MM", "miến điện": "MM", "mianmar": "MM", "ミャンマー": "MM", "ビルマ": "MM", "缅甸": "MM",
+    "緬甸": "MM", "мьянма": "MM", "бирма": "MM", "ميانمار": "MM", "พม่า": "MM", "เมียนมา": "MM", "म्यांमार": "MM",
+    "việt nam": "VN", "viet nam": "VN", "vietnã": "VN", "vietnam": "VN", "فيتنام": "VN", "越南": "VN", "ベトナム": "VN",
+    "вьетнам": "VN", "เวียดนาม": "VN", "nê pan": "NP", "nepal": "NP", "नेपाल": "NP", "尼泊尔": "NP", "ネパール": "NP",
+    "непал": "NP", "نيبال": "NP", "เนปาล": "NP", "brasil": "BR", "indonésie": "ID", "indonesia": "ID", "thái lan": "TH",
+    "日本": "JP", "japon": "JP", "japón": "JP", "nhật bản": "JP", "япония": "JP", "اليابان": "JP", "ญี่ปุ่น": "JP",
+    "malaisie": "MY", "malasia": "MY", "malaysia": "MY", "filipinas": "PH", "philippines": "PH", "phi líp pin": "PH",
+    "kenia": "KE", "inde": "IN", "ấn độ": "IN", "индия": "IN", "印度": "IN", "インド": "IN", "الهند": "IN",
+}
 # Country names that are also everyday English words: matched in free text only when capitalised.
 _COMMON_WORDS = {"chad", "jordan", "turkey", "jersey", "guinea", "georgia", "niger", "mali", "peru", "china", "lao"}
 _DEMONYM_ENDINGS = ("ese", "ian", "an", "n", "i", "tian", "ean")
@@ -44,7 +63,7 @@ def norm(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
     text = re.sub(r"['’`]", "", text).replace("&", " and ")
-    text = " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+    text = " ".join(re.sub(r"[\W_]+", " ", text).split())  # letters of every script are kept
     return text[4:] if text.startswith("the ") else text
 
 
@@ -154,9 +173,34 @@ def _demonym(word: str) -> str | None:
     return None
 
 
-def _by_name(q: str) -> frozenset[str] | None:
+@cache
+def _foreign_names() -> dict[str, frozenset[str]]:
+    """Normalised country name in another language -> alpha-2 codes (pycountry's translations)."""
+    import gettext
+
+    names: dict[str, set[str]] = defaultdict(set)
+    for locale in FOREIGN_LOCALES:
+        try:
+            tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[locale]).gettext
+        except OSError:
+            continue
+        for c in pycountry.countries:
+            for name in _names_of(c):
+                local = tr(name)
+                if local != name:
+                    names[norm(local)].add(c.alpha_2)
+                    if "," in local:
+                        head, tail = local.split(",", 1)
+                        names[norm(f"{tail} {head}")].add(c.alpha_2)
+    for alias, code in FOREIGN_ALIASES.items():
+        names[norm(alias)] = {code}
+    names.pop("", None)
+    return {k: frozenset(v) for k, v in names.items()}
+
+
+def _by_name(q: str, foreign: bool = True) -> frozenset[str] | None:
     exact, loose = _country_names()
-    return exact.get(q) or loose.get(q)
+    return exact.get(q) or loose.get(q) or (_foreign_names().get(q) if foreign else None)
 
 
 def resolve(text: str) -> Place:
@@ -219,10 +263,45 @@ def has_region(code: str) -> bool:
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
+_NO_SPACES = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+def find_foreign_places(text: str) -> list[tuple[int, int, Place]]:
+    """Countries named in another language: whole words, and for scripts written without spaces
+    (Thai, Lao, Khmer, Burmese, Chinese, Japanese) any occurrence of a name; longest names first."""
+    low = unicodedata.normalize("NFC", text).lower()
+    found: list[tuple[int, int, Place]] = []
+    taken: set[int] = set()
+    for name, codes in sorted(_foreign_names().items(), key=lambda kv: -len(kv[0])):
+        if len(codes) != 1 or len(name) < 2:
+            continue
+        if _NO_SPACES.search(name) or _ARABIC.search(name):  # (Arabic writes "from", "to" onto the name)
+            spans = [(m.start(), m.end()) for m in re.finditer(re.escape(name), low)]
+        elif _CYRILLIC.search(name):  # case endings: "Непала", "Непалу"
+            spans = [(m.start(), m.end()) for m in re.finditer(r"(?<!\w)" + re.escape(name), low)]
+        else:
+            spans = [(m.start(), m.end()) for m in re.finditer(r"(?<!\w)" + re.escape(name) + r"(?!\w)", _fold(low))]
+        for a, b in spans:
+            if not taken & set(range(a, b)):
+                found.append((a, b, country(next(iter(codes)))))
+                taken |= set(range(a, b))
+    return sorted(found, key=lambda f: f[0])
+
+
+def _fold(text: str) -> str:
+    """Accents off, letter by letter (positions kept, so spans index the original text)."""
+    return "".join(norm(ch) or ch if ch.isalpha() and not _NO_SPACES.search(ch) else ch for ch in text)
+
+
 def find_places(text: str) -> list[tuple[int, int, Place]]:
     """Every country or region named in free text, as (start, end, place), longest names first.
 
     Ambiguous names ("Korea") are skipped; codes count only when written in capitals after "from".
+    Names in other languages are not looked for here (see :func:`find_foreign_places`).
     """
     words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
     keys = [norm(w) for _, _, w in words]
@@ -237,7 +316,7 @@ def find_places(text: str) -> list[tuple[int, int, Place]]:
             place = None
             if q in _region_names():
                 place = regions()[_region_names()[q]]
-            elif (codes := _by_name(q)) and len(codes) == 1:
+            elif (codes := _by_name(q, foreign=False)) and len(codes) == 1:
                 if not (size == 1 and q in _COMMON_WORDS and not raw[0].isupper()):
                     place = country(next(iter(codes)))
             elif size == 1 and raw[:1].isupper() and (code := _demonym(q)):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.embedding import Embedder, EmbeddingCache
+from assistant.embedding import Embedder, EmbeddingCache, embed_queries
 from assistant.keyword import KeywordIndex
 from assistant.settings import Settings
 from assistant.store import ChromaStore, Scope, scope_for
@@ -35,12 +35,13 @@ class _Hit:
     dense: float = 0.0
 
 
-def rrf_fuse(rankings: dict[str, list[str]], k: int) -> dict[str, float]:
-    """Reciprocal rank fusion: sum over rankings of 1 / (k + rank), ranks from 1."""
+def rrf_fuse(rankings: dict[str, list[str]], k: int, weights: dict[str, float] | None = None) -> dict[str, float]:
+    """Reciprocal rank fusion: sum over rankings of weight / (k + rank), ranks from 1 (weights default 1)."""
     scores: dict[str, float] = {}
-    for ranking in rankings.values():
+    for name, ranking in rankings.items():
+        weight = (weights or {}).get(name, 1.0)  # multilingual hook: a foreign question's keyword ranking counts less
         for rank, cid in enumerate(ranking, start=1):
-            scores[cid] = scores.get(cid, 0.0) + 1.0 / (k + rank)
+            scores[cid] = scores.get(cid, 0.0) + weight / (k + rank)
     return scores
 
 
@@ -108,13 +109,18 @@ class Retriever:
     def embed_query(self, query: str) -> np.ndarray:
         vec = self._query_vectors.get(query)
         if vec is None:
-            vec = self.embedder.embed([query])[0]
+            vec = embed_queries(self.embedder, [query])[0]  # multilingual hook: e5 embeds questions apart
             if len(self._query_vectors) > 512:
                 self._query_vectors.clear()
             self._query_vectors[query] = vec
         return vec
 
-    def retrieve(self, query: str, role: str = "public", filters: Filters | None = None, k: int | None = None) -> list[Passage]:
+    def retrieve(
+        self, query: str, role: str = "public", filters: Filters | None = None, k: int | None = None,
+        keyword_weight: float = 1.0,
+    ) -> list[Passage]:
+        """``keyword_weight``: the BM25 ranking's weight in fusion (lower for a question in another
+        language than the documents', whose words BM25 cannot match)."""
         s = self.settings
         k = k or s.top_k
         scope = scope_for(role, filters)
@@ -156,7 +162,7 @@ class Retriever:
                     hits[cid] = _Hit(cid, "", {})
                     partition[cid] = self.keyword.rank_of(cid)
                 hits[cid].ranks["focus"] = rank
-        fused = rrf_fuse(rankings, s.rrf_k)
+        fused = rrf_fuse(rankings, s.rrf_k, {"keyword": keyword_weight, "focus": keyword_weight})
         if lean:
             doc_of = {c: self.keyword.doc_of(c) or c for c in fused}
         else:

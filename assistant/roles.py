@@ -2,13 +2,17 @@
 
 The eligibility catalogue names roles by these keys; every synonym lives here. Matching is on
 whole words with plurals folded ("judges" = "judge"), the longest phrase winning, so
-"anti-corruption investigator" is not read as a police investigator.
+"anti-corruption investigator" is not read as a police investigator. Roles named in other
+languages ("procureur", "fiscal", "công tố viên", "検察官", "прокурор") come from
+``locales/roles.yaml``, tried when no English phrase matches.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from assistant.places import norm
@@ -92,11 +96,47 @@ def _role_spans(seq: list[str]) -> list[tuple[int, int, str, str]]:
     return sorted(spans, key=lambda s: (s[0] - s[1], s[0]))
 
 
+FOREIGN_FILE = Path(__file__).with_name("locales") / "roles.yaml"
+_NO_SPACES = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+@cache
+def _foreign_phrases() -> list[tuple[re.Pattern, str]]:
+    """(pattern, role key) for every phrase of locales/roles.yaml, longest phrase first."""
+    from assistant.yamlfile import load_yaml
+
+    table = load_yaml(FOREIGN_FILE.read_text(encoding="utf-8"))
+    phrases = {(norm(p), key) for key, by_lang in table.items() for ps in by_lang.values() for p in ps}
+    out = []
+    for phrase, key in sorted(phrases, key=lambda pk: -len(pk[0])):
+        if key not in ROLES and key != "outside":
+            raise ValueError(f"{FOREIGN_FILE}: unknown role key {key!r}")
+        # no word breaks to anchor on in those scripts (Arabic writes "for", "and" onto the word)
+        start = "" if _NO_SPACES.search(phrase) or re.search(r"[\u0600-\u06ff]", phrase) else r"(?<!\w)"
+        out.append((re.compile(start + re.escape(phrase)), key))
+    return out
+
+
+def find_foreign_role(text: str) -> tuple[int, int, str] | None:
+    """(start, end, role key) of a role named in another language ('procureur', 'công tố viên', '検察官'),
+    the earliest, longest match; spans index ``norm(text)``."""
+    low = norm(text)
+    hits = [(m.start(), -(m.end() - m.start()), m.end(), key) for pattern, key in _foreign_phrases() for m in pattern.finditer(low)]
+    if not hits:
+        return None
+    start, _, end, key = min(hits)
+    return start, end, key
+
+
 def match_role(text: str) -> RoleMatch:
-    """The canonical role of free text ('public prosecutor' -> prosecutor, 'prison officer' -> corrections)."""
+    """The canonical role of free text ('public prosecutor' -> prosecutor, 'prison officer' -> corrections;
+    failing an English phrase, one in another language: 'procureur', 'fiscal', 'прокурор')."""
     seq = wordlist(text)
     spans = _role_spans(seq)
     senior = True if SENIOR & set(seq) else False if JUNIOR & set(seq) else None
+    if not spans and (foreign := find_foreign_role(text)):
+        key = foreign[2]
+        return RoleMatch(text, key, text.strip() if key == "outside" else ROLES[key][0], senior)
     if not spans:
         return RoleMatch(text, None, text.strip(), senior)
     _, _, key, label = spans[0]

@@ -201,19 +201,25 @@ class Assistant:
         }
 
     # --- questions ----------------------------------------------------------------------
-    def retrieve(self, query: str, role: str = "public", filters: Filters | dict | None = None, k: int | None = None) -> list[Passage]:
+    def retrieve(
+        self, query: str, role: str = "public", filters: Filters | dict | None = None, k: int | None = None,
+        keyword_weight: float = 1.0,
+    ) -> list[Passage]:
         self.refresh()
         filters = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
         with self._lock:
             if self._retriever is None or self._retriever.keyword is not self._keyword:
                 self._retriever = Retriever(self.settings, self.store, self._keyword, self.embedder)
             retriever = self._retriever
-        return retriever.retrieve(query, check_role(role), filters, k)
+        return retriever.retrieve(query, check_role(role), filters, k, keyword_weight=keyword_weight)
 
-    def ask(self, question: str, history: list[dict] | None = None, role: str = "public", filters: Filters | dict | None = None,
-            user: str | None = None) -> Answer:
+    def ask(
+        self, question: str, history: list[dict] | None = None, role: str = "public", filters: Filters | dict | None = None,
+        user: str | None = None, lang: str | None = None,
+    ) -> Answer:
+        """``lang``: the reader's language (ISO 639-1); None or "auto" detects it from the question."""
         answer = None
-        for event in self.stream(question, history, role, filters, user=user):
+        for event in self.stream(question, history, role, filters, user=user, lang=lang):
             if event["type"] == "answer":
                 answer = event["answer"]
         assert answer is not None
@@ -221,10 +227,14 @@ class Assistant:
 
     def stream(
         self, question: str, history: list[dict] | None = None, role: str = "public", filters: Filters | dict | None = None,
-        user: str | None = None,
+        user: str | None = None, lang: str | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Events: ``searched_for`` {query}, ``draft`` {text}, ``answer`` {answer: Answer}. ``user``: the signed-in
-        reader's name, for the audit log."""
+        reader's name, for the audit log.
+
+        The answer is for a reader of ``lang`` (detected from the question when None; see
+        assistant.crosslingual): quotes stay in the documents' language, the rest is translated."""
+        from assistant import crosslingual
         started = time.perf_counter()
         timings: dict[str, float] = {}
         role = check_role(role)
@@ -243,9 +253,10 @@ class Assistant:
         query = condense(text, history)
         timings["condense_ms"] = _ms(t)
         yield {"type": "searched_for", "query": query, "rewritten": query != text}
+        reader = crosslingual.reader_language(text, lang)
 
         t = time.perf_counter()
-        structured = self.eligibility_answer(query, role)
+        structured = self.eligibility_answer(query, role, reader)
         timings["eligibility_ms"] = _ms(t)
         if structured is not None:
             timings["total_ms"] = _ms(started)
@@ -254,12 +265,13 @@ class Assistant:
                 timings=timings, settings_hash=self.settings.settings_hash, index_version=self.manifest.version,
                 backend="eligibility",
             )
+            answer = crosslingual.localise(answer, reader)
             self._audit(answer, role, user)
             yield {"type": "answer", "answer": answer}
             return
 
         t = time.perf_counter()
-        passages = self.retrieve(query, role, filters)
+        passages = self.retrieve(query, role, filters, keyword_weight=crosslingual.keyword_weight(reader))
         timings["retrieve_ms"] = _ms(t)
         paths = self.source_paths()
 
@@ -268,11 +280,16 @@ class Assistant:
         if passages:
             try:
                 parts = []
-                if self.settings.backend == "extractive":
+                if self.settings.backend == "extractive" and crosslingual.keyword_weight(reader) < 1.0:
+                    from assistant import crosslingual_answer  # a foreign question: scored across languages
+
+                    draft = crosslingual_answer.draft(query, passages, self.backend, self.scorer, self.embedder)
+                    draft_text, declined, reason = draft.text, draft.declined, draft.reason
+                elif self.settings.backend == "extractive":
                     draft = self.backend.draft(query, passages)
                     draft_text, declined, reason = draft.text, draft.declined, draft.reason
                 else:
-                    for piece in self.backend.stream(query, passages):
+                    for piece in self.backend.stream(query, passages, lang=reader):
                         parts.append(piece)
                         yield {"type": "draft", "text": "".join(parts)}
                     from assistant.backends.prompt import DECLINE_TOKEN
@@ -284,7 +301,7 @@ class Assistant:
                 notices.append(f"The answer model failed: {exc}")
                 declined, reason = True, "backend error"
         timings["answer_ms"] = _ms(t)
-        if not declined and self.decline_model is not None:
+        if not declined and self.decline_model is not None and crosslingual.keyword_weight(reader) >= 1.0:  # fitted on English
             t = time.perf_counter()
             reason = self._model_declines(query, passages)
             declined = bool(reason)
@@ -312,6 +329,7 @@ class Assistant:
             index_version=self.manifest.version,
             backend=self.settings.backend,
         )
+        answer = crosslingual.localise(answer, reader) if self.settings.backend == "extractive" or declined else answer
         self._audit(answer, role, user)
         yield {"type": "answer", "answer": answer}
 
@@ -327,12 +345,12 @@ class Assistant:
                                             reader_role=check_role(reader_role))
         return result.to_dict()
 
-    def eligibility_answer(self, question: str, role: str) -> Answer | None:
+    def eligibility_answer(self, question: str, role: str, lang: str = "en") -> Answer | None:
         """The structured eligibility engine's answer, or None when this is not an eligibility question."""
         path = self.settings.corpus_dir / "eligibility.yaml"
         if not path.is_file():
             return None
-        answer = self._eligibility_engine(path).answer(question, reader_role=role)
+        answer = self._eligibility_engine(path).answer(question, reader_role=role, lang=lang)
         if answer is None:
             return None
         paths = self.source_paths()

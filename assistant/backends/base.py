@@ -30,6 +30,6 @@ class AnswerBackend(Protocol):
         """Write an answer to ``question`` from ``passages`` (numbered from 1)."""
         ...
 
-    def stream(self, question: str, passages: list[Passage]) -> Iterator[str]:
-        """The same draft as pieces of text, as they are produced."""
+    def stream(self, question: str, passages: list[Passage], lang: str = "en") -> Iterator[str]:
+        """The same draft as pieces of text, as they are produced (model backends write in ``lang``)."""
         ...

@@ -158,7 +158,7 @@ class ExtractiveBackend:
         text = " ".join(_cite(sentence, n) for _, sentence, n in chosen)
         return Draft(text)
 
-    def stream(self, question: str, passages: list[Passage]) -> Iterator[str]:
+    def stream(self, question: str, passages: list[Passage], lang: str = "en") -> Iterator[str]:
         draft = self.draft(question, passages)
         yield draft.text
 

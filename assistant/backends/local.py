@@ -52,16 +52,17 @@ class LocalBackend:
             self._llm = Llama(model_path=str(path), n_ctx=2048, n_threads=self.settings.local_threads, verbose=False)
         return self._llm
 
-    def stream(self, question: str, passages: list[Passage]) -> Iterator[str]:
-        prompt = completion_prompt(question, passages)
+    def stream(self, question: str, passages: list[Passage], lang: str = "en") -> Iterator[str]:
+        """Pieces of the model's answer, asked for in ``lang`` (the reader's language)."""
+        prompt = completion_prompt(question, passages, lang=lang)
         with _LOCK:  # one generation at a time: llama.cpp contexts are not thread-safe
             for part in self._model()(
                 prompt, max_tokens=min(self.settings.llm_max_tokens, 96), temperature=0.0, stop=["\n\n", "Question:", "Passages:"], stream=True
             ):
                 yield part["choices"][0]["text"]
 
-    def draft(self, question: str, passages: list[Passage]) -> Draft:
-        text = "".join(self.stream(question, passages)).strip()
+    def draft(self, question: str, passages: list[Passage], lang: str = "en") -> Draft:
+        text = "".join(self.stream(question, passages, lang)).strip()
         if not text:
             return Draft("", declined=True, reason="the model wrote nothing")
         return Draft(text)

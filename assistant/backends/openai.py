@@ -17,11 +17,11 @@ class OpenAIBackend:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def _request(self, question: str, passages: list[Passage], stream: bool) -> dict:
+    def _request(self, question: str, passages: list[Passage], stream: bool, lang: str = "en") -> dict:
         s = self.settings
         return {
             "model": s.openai_model,
-            "messages": chat_messages(question, passages),
+            "messages": chat_messages(question, passages, lang),
             "max_tokens": s.llm_max_tokens,
             "temperature": 0,
             "stream": stream,
@@ -33,18 +33,19 @@ class OpenAIBackend:
     def _url(self) -> str:
         return self.settings.openai_base_url.rstrip("/") + "/chat/completions"
 
-    def draft(self, question: str, passages: list[Passage]) -> Draft:
-        text = "".join(self.stream(question, passages))
+    def draft(self, question: str, passages: list[Passage], lang: str = "en") -> Draft:
+        text = "".join(self.stream(question, passages, lang))
         if DECLINE_TOKEN.lower() in text.lower()[: len(DECLINE_TOKEN) + 20]:
             return Draft("", declined=True, reason="the model found no answer in the passages")
         return Draft(text.strip())
 
-    def stream(self, question: str, passages: list[Passage]) -> Iterator[str]:
+    def stream(self, question: str, passages: list[Passage], lang: str = "en") -> Iterator[str]:
+        """Pieces of the model's answer, written in ``lang`` (the reader's language)."""
         import httpx
 
         try:
             with httpx.Client(timeout=self.settings.llm_timeout_s) as client:
-                with client.stream("POST", self._url(), json=self._request(question, passages, True), headers=self._headers()) as resp:
+                with client.stream("POST", self._url(), json=self._request(question, passages, True, lang), headers=self._headers()) as resp:
                     if resp.status_code >= 400:
                         resp.read()
                         raise BackendError(f"model server answered {resp.status_code}: {resp.text[:200]}")

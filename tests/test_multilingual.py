@@ -1,0 +1,200 @@
+"""Readers in other languages: language detection, interface strings, multilingual countries and roles,
+eligibility questions routed from other languages, localised answers, prompts, and the e5 encoder."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import crosslingual, i18n
+from assistant.lang import detect
+from assistant.places import PlaceError, find_foreign_places, resolve
+from assistant.roles import match_role
+from assistant.types import Answer
+from tests.conftest import CORPUS
+
+# ---------------------------------------------------------------- language detection
+QUESTIONS = {
+    "Depuis quand le Japon aide-t-il le Myanmar pour ses prisons ?": "fr",
+    "¿Desde cuándo apoya Japón la reforma de la justicia penal en Nepal?": "es",
+    "Desde quando o Japão apoia a reforma da justiça criminal no Nepal?": "pt",
+    "Seit wann unterstützt Japan die Reform der Strafjustiz in Nepal?": "de",
+    "Nhật Bản hỗ trợ cải cách tư pháp hình sự ở Việt Nam từ năm nào?": "vi",
+    "Sejak kapan Jepang mendukung reformasi peradilan pidana di Vietnam?": "id",
+    "Когда Япония начала помогать Непалу?": "ru",
+    "Непал?": "ru",
+    "متى بدأت اليابان دعم نيبال؟": "ar",
+    "日本从哪一年开始支持尼泊尔？": "zh",
+    "ミャンマーの刑務所支援はいつ始まりましたか": "ja",
+    "ญี่ปุ่นเริ่มช่วยเนปาลเมื่อไหร่": "th",
+    "अब तक कितने अधिकारियों ने भाग लिया है?": "hi",
+    "When did Japan start helping Nepal?": "en",
+    "Myanmar": "en",  # a bare name never leaves the documents' language
+}
+
+
+@pytest.mark.parametrize("question,code", list(QUESTIONS.items()))
+def test_detects_the_question_language(question, code):
+    assert detect(question) == code
+
+
+def test_explicit_language_wins_over_detection():
+    assert crosslingual.reader_language("When did it start?", "fr-CA") == "fr"
+    assert crosslingual.reader_language("Depuis quand le programme existe-t-il ?", "auto") == "fr"
+    assert crosslingual.keyword_weight("en") == 1.0 and crosslingual.keyword_weight("vi") < 0.5
+
+
+# ---------------------------------------------------------------- interface strings
+def test_every_interface_language_has_every_key():
+    english = {k for k in i18n.catalogue()["en"]}
+    import yaml
+
+    for code in i18n.UI_LANGUAGES:
+        own = set(yaml.safe_load((i18n.LOCALES / f"{code}.yaml").read_text(encoding="utf-8")))
+        assert english - {"meta.name", "meta.dir"} <= own, (code, english - own)
+
+
+def test_strings_verdicts_direction_and_fallback():
+    assert i18n.verdict("not eligible", "fr") == "non éligible"
+    assert i18n.verdict("eligible", "vi") == "đủ điều kiện"
+    assert i18n.t("answer.removed", "es", n=2).startswith("Se eliminaron 2")
+    assert i18n.is_rtl("ar") and not i18n.is_rtl("zh")
+    assert i18n.t("ask.button", "ja") == "Ask"  # Japanese has answer strings only: the interface falls back
+    assert i18n.t("answer.decline", "ja") != i18n.t("answer.decline", "en")
+    assert set(i18n.gradio_translations()) == set(i18n.UI_LANGUAGES)
+
+
+@pytest.mark.parametrize("header,code", [
+    ("fr-CH, fr;q=0.9, en;q=0.8, de;q=0.7", "fr"), ("de-DE,ar;q=0.5,en;q=0.4", "ar"), ("zh-Hans-CN", "zh"),
+    ("vi-VN,vi;q=0.9", "vi"), ("ja,en;q=0.1", "en"), ("*", "en"), ("", "en"), (None, "en"), ("ru;q=0, es;q=0.3", "es"),
+    ("en-GB;q=0.2, ar-EG;q=0.9", "ar"), ("garbage;;q=x", "en"),
+])
+def test_picks_language_from_accept_language(header, code):
+    assert i18n.pick_language(header) == code
+
+
+# ---------------------------------------------------------------- countries and roles in other languages
+COUNTRIES = {
+    "Birmanie": "MM", "Birmania": "MM", "ミャンマー": "MM", "缅甸": "MM", "Мьянма": "MM", "ميانمار": "MM", "พม่า": "MM",
+    "Miến Điện": "MM", "Brasil": "BR", "Brésil": "BR", "Brasilien": "BR", "Бразилия": "BR", "巴西": "BR",
+    "Việt Nam": "VN", "Viêt Nam": "VN", "越南": "VN", "ベトナム": "VN", "Вьетнам": "VN", "فيتنام": "VN", "เวียดนาม": "VN",
+    "Непал": "NP", "Népal": "NP", "尼泊尔": "NP", "ネパール": "NP", "नेपाल": "NP", "نيبال": "NP", "เนปาล": "NP", "Nê-pan": "NP",
+    "Indonésie": "ID", "Filipinas": "PH", "Tailandia": "TH", "Thái Lan": "TH", "Японія": "JP", "日本": "JP", "Japon": "JP",
+    "Inde": "IN", "Ấn Độ": "IN", "Kenia": "KE", "Malaisie": "MY", "Camboya": "KH",
+}
+
+
+@pytest.mark.parametrize("name,code", list(COUNTRIES.items()))
+def test_country_names_in_other_languages_resolve(name, code):
+    assert resolve(name).code == code
+
+
+def test_english_names_still_win_and_nonsense_is_refused():
+    assert resolve("Myanmar").code == "MM" and resolve("Viet Nam").code == "VN" and resolve("VN").code == "VN"
+    with pytest.raises(PlaceError):
+        resolve("Atlantis-sur-Mer")
+
+
+def test_foreign_places_in_free_text_without_spaces():
+    assert [p.code for _, _, p in find_foreign_places("ミャンマーの検察官は参加できますか")] == ["MM"]
+    assert [p.code for _, _, p in find_foreign_places("Может ли прокурор из Непала участвовать?")] == ["NP"]
+    assert [p.code for _, _, p in find_foreign_places("هل يمكن لقاضٍ من نيبال المشاركة؟")] == ["NP"]
+
+
+ROLES = {
+    "procureur": "prosecutor", "procureure de la République": "prosecutor", "fiscal": "prosecutor", "fiscales": "prosecutor",
+    "promotor": "prosecutor", "Staatsanwältin": "prosecutor", "công tố viên": "prosecutor", "kiểm sát viên": "prosecutor",
+    "jaksa": "prosecutor", "прокурор": "prosecutor", "прокурора": "prosecutor", "المدعي العام": "prosecutor",
+    "检察官": "prosecutor", "検察官": "prosecutor", "อัยการ": "prosecutor", "अभियोजक": "prosecutor",
+    "juez": "judge", "juge": "judge", "thẩm phán": "judge", "судья": "judge", "القاضي": "judge", "法官": "judge",
+    "裁判官": "judge", "hakim": "judge", "policier": "police", "cảnh sát": "police", "警察官": "police",
+    "agent pénitentiaire": "corrections", "funcionario de prisiones": "corrections", "刑務官": "corrections",
+    "luật sư": "defence-lawyer", "journaliste": "outside", "记者": "outside",
+}
+
+
+@pytest.mark.parametrize("text,key", list(ROLES.items()))
+def test_roles_in_other_languages(text, key):
+    assert match_role(text).key == key
+
+
+def test_english_role_words_are_not_read_as_foreign():
+    assert match_role("fiscal policy officer").key == "ministry"  # "fiscal" is a Spanish prosecutor only as a fallback
+    assert match_role("teacher").key == "outside"
+
+
+# ---------------------------------------------------------------- eligibility in other languages
+@pytest.fixture(scope="module")
+def engine():
+    from assistant.eligibility import EligibilityEngine
+
+    return EligibilityEngine(CORPUS / "eligibility.yaml")
+
+
+def verdicts(result):
+    return {v.programme: v.verdict for v in result.programmes}
+
+
+@pytest.mark.parametrize("country,role,en_country,en_role", [
+    ("Népal", "procureur", "Nepal", "prosecutor"), ("Brasil", "juez", "Brazil", "judge"),
+    ("Việt Nam", "công tố viên", "Viet Nam", "prosecutor"), ("ミャンマー", "検察官", "Myanmar", "prosecutor"),
+    ("Непал", "прокурор", "Nepal", "prosecutor"), ("Birmanie", "agent pénitentiaire", "Myanmar", "prison officer"),
+])
+def test_tab_gives_foreign_names_the_english_verdicts(engine, country, role, en_country, en_role):
+    assert verdicts(engine.check(country, role, reader_role="partner")) == verdicts(engine.check(en_country, en_role, reader_role="partner"))
+    assert verdicts(engine.check(country, role, reader_role="partner")) != verdicts(engine.check(None, None, reader_role="partner"))
+
+
+@pytest.mark.parametrize("question,place,role", [
+    ("Un procureur du Népal peut-il participer au programme ?", "Nepal", "prosecutor"),
+    ("¿Puede un fiscal de Brasil participar en los programas?", "Brazil", "prosecutor"),
+    ("Kiểm sát viên Việt Nam có thể tham gia chương trình nào?", "Viet Nam", "prosecutor"),
+    ("ミャンマーの検察官は参加できますか", "Myanmar", "prosecutor"),
+    ("Может ли прокурор из Непала участвовать?", "Nepal", "prosecutor"),
+    ("هل يمكن لقاضٍ من نيبال المشاركة؟", "Nepal", "judge"),
+    ("尼泊尔的检察官可以参加吗？", "Nepal", "prosecutor"),
+    ("อัยการจากเนปาลเข้าร่วมได้ไหม", "Nepal", "prosecutor"),
+])
+def test_foreign_chat_questions_route_to_the_engine(engine, question, place, role):
+    answer = engine.answer(question, "partner", lang=detect(question))
+    assert answer is not None and answer.kind == "eligibility"
+    assert f"country={place}" in answer.searched_for and f"role={role}" in answer.searched_for
+    assert engine.answer(question, "partner", lang="en") is None  # the English reader alone does not see it
+
+
+def test_foreign_factual_questions_are_not_eligibility(engine):
+    q = "Depuis quand le Japon aide-t-il le Myanmar pour ses prisons ?"
+    assert engine.answer(q, "partner", lang="fr") is None
+
+
+# ---------------------------------------------------------------- localised answers and prompts
+def test_localise_decline_lead_and_verdicts():
+    declined = Answer(question="q", text="The documents do not cover this question, so I will not guess.", declined=True, citations=(), searched_for="q")
+    assert crosslingual.localise(declined, "vi").text == i18n.t("answer.decline", "vi")
+    assert crosslingual.localise(declined, "en") is declined
+    answered = Answer(question="q", text="Since 2015, Japan has supported Myanmar [1].", declined=False, citations=(), searched_for="q")
+    out = crosslingual.localise(answered, "fr")
+    assert out.text.startswith(i18n.t("answer.lead", "fr")) and out.text.endswith("Since 2015, Japan has supported Myanmar [1].")
+    elig = Answer(question="q", text="Programmes for a prosecutor from Nepal: eligible 3, not eligible 4 (of 7).\n- Nepal: eligible - x [1].",
+                  declined=False, citations=(), searched_for="q", kind="eligibility")
+    assert "non éligible 4" in crosslingual.localise(elig, "fr").text and "- Nepal: éligible" in crosslingual.localise(elig, "fr").text
+
+
+def test_prompts_ask_for_the_reader_language():
+    from assistant.backends.prompt import SYSTEM, chat_messages, completion_prompt
+    from assistant.types import Passage
+
+    p = [Passage(chunk_id="c", doc_id="d", title="T", text="Since 2015, Japan has supported Myanmar.", page=None, section="",
+                 doc_type="document", audience="public", score=1.0)]
+    assert chat_messages("Depuis quand ?", p, "fr")[0]["content"].endswith("keep the [n] markers.")
+    assert "French" in chat_messages("Depuis quand ?", p, "fr")[0]["content"]
+    assert chat_messages("When?", p)[0]["content"] == SYSTEM
+    assert "Vietnamese" in completion_prompt("Khi nào?", p, lang="vi") and completion_prompt("Khi nào?", p, lang="vi").endswith("Answer:")
+
+
+def test_slots_from_foreign_question_words():
+    from assistant.crosslingual_answer import wanted_slots
+
+    assert wanted_slots("Depuis quand le Japon aide-t-il le Népal ?") == ["year"]
+    assert wanted_slots("Quel est le budget annuel du programme ?") == ["money"]
+    assert wanted_slots("Сколько должностных лиц прошли программы?") == ["number"]
+    assert wanted_slots("UNAFEI现任所长是谁？") == ["person"]
