@@ -295,7 +295,8 @@ class EligibilityEngine:
         if query is None and not lang.lower().startswith("en"):  # multilingual hook (assistant.eligibility_lang)
             from assistant.eligibility_lang import parse_foreign
 
-            query = parse_foreign(text)
+            foreign = parse_foreign(text)
+            query = EligibilityQuery(text, foreign[0], foreign[1], None, None) if foreign else None
         if query is None:
             return None
         try:

@@ -38,11 +38,9 @@ _PROGRAMME = re.compile(r"programme|programa|programm|chương trình|program|п
                         r"โครงการ|कार्यक्रम|khóa|curso|cours|курс|課程|课程", re.I)
 
 
-def parse_foreign(text: str):
-    """An :class:`~assistant.eligibility.EligibilityQuery` with English country and role, or None when
-    ``text`` is not an eligibility question in a language we know the cues of."""
-    from assistant.eligibility import EligibilityQuery
-
+def parse_foreign(text: str) -> tuple[str | None, str | None] | None:
+    """(English country name, English role) of an eligibility question in another language, or None when
+    ``text`` is not an eligibility question in a language we know the cues of (the engine builds its query)."""
     if not isinstance(text, str) or not _CUE.search(text):
         return None
     role = find_foreign_role(text)
@@ -51,7 +49,7 @@ def parse_foreign(text: str):
         return None
     country = places[0][2].name if places else None
     role_text = (ROLES[role[2]][0] if role[2] in ROLES else _outside_word(text, role)) if role else None
-    return EligibilityQuery(text, country, role_text, None, None)
+    return country, role_text
 
 
 def _outside_word(text: str, span: tuple[int, int, str]) -> str:

@@ -25,6 +25,7 @@ from assistant.citations import Scorer, check, closest_sources, render
 from assistant.embedding import Embedder, embedder_for
 from assistant.followup import condense
 from assistant.keyword import KeywordIndex
+from assistant.lang import detect, same_language
 from assistant.retrieve import Retriever
 from assistant.settings import Settings
 from assistant.store import ChromaStore, DocRecord, Manifest, StoreUnavailableError
@@ -275,12 +276,15 @@ class Assistant:
         timings["retrieve_ms"] = _ms(t)
         paths = self.source_paths()
 
+        # a question in another language than the passages' (either way round) is scored across languages
+        cross = crosslingual.keyword_weight(reader) < 1.0 or bool(passages) and not same_language(
+            reader, detect(" ".join(p.text for p in passages[:3])))
         t = time.perf_counter()
         draft_text, declined, reason = "", not passages, "nothing retrievable for this reader" if not passages else ""
         if passages:
             try:
                 parts = []
-                if self.settings.backend == "extractive" and crosslingual.keyword_weight(reader) < 1.0:
+                if self.settings.backend == "extractive" and cross:
                     from assistant import crosslingual_answer  # a foreign question: scored across languages
 
                     draft = crosslingual_answer.draft(query, passages, self.backend, self.scorer, self.embedder)
@@ -301,7 +305,7 @@ class Assistant:
                 notices.append(f"The answer model failed: {exc}")
                 declined, reason = True, "backend error"
         timings["answer_ms"] = _ms(t)
-        if not declined and self.decline_model is not None and crosslingual.keyword_weight(reader) >= 1.0:  # fitted on English
+        if not declined and self.decline_model is not None and not cross:  # fitted on English
             t = time.perf_counter()
             reason = self._model_declines(query, passages)
             declined = bool(reason)

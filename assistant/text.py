@@ -177,7 +177,7 @@ def required_slots(question: str) -> list[str]:
 
 _SLOT_PATTERNS = {"frequency": _FREQUENCY_A, "organisation": _ORG_A, "money": _MONEY_A, "person": _PERSON_A, "date": _DATE_A, "year": _YEAR_A, "number": _NUMBER_A}
 # The best sentence must contain these, or the documents do not give what was asked.
-HARD_SLOTS = ("money", "person", "date", "number")
+HARD_SLOTS = ("money", "person", "date", "number", "country")  # "which country" needs a country named
 
 
 _COUNTRY_Q = re.compile(r"\b(which|what) (country|countries)\b|\bwhich nation", re.I)
@@ -190,9 +190,9 @@ def required_place(question: str) -> str:
 
 def has_slot(slot: str, sentence: str) -> bool:
     if slot in ("place", "country"):
-        from assistant.placenames import REGIONS, subject_places
+        from assistant.placenames import REGIONS, places, subject_places
 
-        found = subject_places(sentence)
+        found = places(sentence) if slot == "country" else subject_places(sentence)  # the provider is a country too
         return bool([p for p in found if p not in REGIONS and p not in ("Southeast Asia", "Asia-Pacific")] if slot == "country" else found)
     return bool(_SLOT_PATTERNS[slot].search(sentence))
 

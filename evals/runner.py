@@ -435,10 +435,10 @@ def _memo_assistant_class():
             super().__init__(settings, **kwargs)
             self._memo = memo
 
-        def retrieve(self, query, role="public", filters=None, k=None):
-            key = (query, role, json.dumps(filters if isinstance(filters, dict) or filters is None else dataclasses.asdict(filters), sort_keys=True), k)
+        def retrieve(self, query, role="public", filters=None, k=None, keyword_weight=1.0):
+            key = (query, role, json.dumps(filters if isinstance(filters, dict) or filters is None else dataclasses.asdict(filters), sort_keys=True), k, keyword_weight)
             if key not in self._memo:
-                self._memo[key] = super().retrieve(query, role, filters, k)
+                self._memo[key] = super().retrieve(query, role, filters, k, keyword_weight=keyword_weight)
             return self._memo[key]
 
     return MemoAssistant

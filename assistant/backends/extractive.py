@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from assistant.backends.base import Draft
 from assistant.citations import Scorer
 from assistant.confusables import looks_like_injection
-from assistant.placenames import place_spans, subject_places
+from assistant.placenames import REGIONS, place_spans, subject_places
 from assistant.settings import Settings
 from assistant.text import (
     HARD_SLOTS,
@@ -100,6 +100,8 @@ class ExtractiveBackend:
             for slot in slots:
                 if not has_slot(slot, sentence):
                     value *= 0.75
+            if "country" in slots and not any(p not in REGIONS for p in subject_places(sentence)):
+                value *= 0.55  # the only country named is the programmes' provider: rarely the one asked for
             if "illustrative" in sentence.lower():
                 value *= 0.85  # generic text marked illustrative is weaker evidence than a stated fact
             if asked_years and not asked_years & set(_YEAR.findall(sentence)):
