@@ -218,7 +218,7 @@ class EligibilityEngine:
                 add("country", "uncertain", f"only some countries of {place.name} qualify: {names}", c)
         r = p.roles
         if role is None:
-            add("role", "note", "no role was given; see the roles named", r)
+            add("role", "note", f"no role was given; the roles named: {roles_named(r)}", r)
         elif role.key in r.roles:
             add("role", "meets", f"a {role.text} fits the roles named", r)
         elif role.key == "outside":
@@ -335,22 +335,40 @@ def _who(result: EligibilityResult) -> str:
     return f"{who} from {result.place.name}" if result.place else who if role else "you"
 
 
+def roles_named(crit: Criterion) -> str:
+    """The roles an Eligible roles clause names, in words ('police officer, prosecutor and judge (illustrative)')."""
+    from assistant.roles import ROLES
+
+    names = [ROLES[k][0] for k in crit.roles if k in ROLES and k != "practitioner"] or \
+        [ROLES[k][0] for k in crit.roles if k in ROLES]
+    if not names:
+        return crit.source.clause.split(":", 1)[-1].strip().rstrip(".")
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return listed + (" (illustrative)" if crit.illustrative else "")
+
+
 def render_answer(question: str, query: EligibilityQuery, result: EligibilityResult) -> Answer:
-    """Short text with [n] markers, one line per programme; citations quote the clauses verbatim."""
-    numbers: dict[Clause, int] = {}
-    lines = []
+    """A short head, then one line per programme 'Title: verdict - reason [n].' with one source per programme:
+    its citation quotes (verbatim) every clause behind the reason, the first on the citation's page."""
+    lines, citations = [], []
     for v in result.programmes:
         shown = v.shown()
-        body = "; ".join(f"{r.text} [{numbers.setdefault(r.source, len(numbers) + 1)}]" for r in shown)
-        lines.append(AnswerSentence(f"{v.title}: {v.verdict} - {body}.", tuple(sorted({numbers[r.source] for r in shown}))))
+        n = len(citations) + 1
+        clauses = list(dict.fromkeys(r.source for r in shown))
+        first = clauses[0]
+        citations.append(dataclasses.replace(first.citation(n), quote=" ".join(c.clause for c in clauses),
+                                             quotes=tuple(c.clause for c in clauses)))
+        body = "; ".join(r.text for r in shown)
+        lines.append(AnswerSentence(f"{v.title}: {v.verdict} - {body} [{n}].", (n,)))
     counts = [f"{verb} {n}" for verb in ORDER if (n := sum(v.verdict == verb for v in result.programmes))]
-    if len(result.programmes) == 1:
+    if len(result.programmes) == 1 and not (result.place or result.role):
+        head = f"Who can take part in {result.programmes[0].title}:"
+    elif len(result.programmes) == 1:
         head = f"Can {_who(result)} take part in {result.programmes[0].title}? {result.programmes[0].verdict.capitalize()}."
     else:
         head = f"Programmes for {_who(result)}: " + ", ".join(counts) + " (of " + str(len(result.programmes)) + ")."
-    citations = tuple(c.citation(n) for c, n in numbers.items())
     return Answer(question=question, text="\n".join([head, *(f"- {s.text}" for s in lines)]), declined=False,
-                  citations=citations, searched_for=query.describe(), sentences=(AnswerSentence(head, ()), *lines),
+                  citations=tuple(citations), searched_for=query.describe(), sentences=(AnswerSentence(head, ()), *lines),
                   notices=result.notices, kind="eligibility")
 
 

@@ -42,7 +42,8 @@ def highlight(passage: str, quote: str | list[str] | tuple[str, ...]) -> str:
     if not spans:
         body = text if len(text) <= 2 * _CONTEXT_CHARS else text[: 2 * _CONTEXT_CHARS] + "…"
         marks = " ".join(f"<mark>{esc(q)}</mark>" for q in wanted)
-        return f"{marks} <span class='pa-ctx'>{esc(body)}</span>" if marks else esc(body)
+        ctx = f" <span class='pa-ctx'>{esc(body)}</span>" if body else ""
+        return marks + ctx if marks else esc(body)
     spans.sort()
     lo, hi = max(0, spans[0][0] - _CONTEXT_CHARS), min(len(text), spans[-1][1] + _CONTEXT_CHARS)
     # text is already on one line; html.escape keeps the spaces at the edges of each piece (esc would strip them)
@@ -100,8 +101,11 @@ def render_answer(answer, anchor_prefix: str) -> str:
             return m.group(0)
         return f'<a class="pa-cite" href="#{anchor_prefix}-{n}" aria-label="Source {n}">[{n}]</a>'
 
+    table = None if answer.declined or answer.kind != "eligibility" else eligibility_rows(answer)
     if answer.declined:
         parts.append('<div class="pa-notice" role="note"><strong>Not answered.</strong> ' + esc(answer.text) + "</div>")
+    elif table:
+        parts.append(f'<p class="pa-text">{esc(answer.sentences[0].text)}</p>' + render_eligibility_rows(table, link))
     else:
         text = _MARKER.sub(link, esc(answer.text)).replace("[unsupported]", '<span class="pa-unsupported">[unsupported]</span>')
         parts.append(f'<p class="pa-text">{text}</p>')
@@ -116,6 +120,33 @@ def render_answer(answer, anchor_prefix: str) -> str:
         parts.append("</div>")
     parts.append("</div>")
     return "".join(parts)
+
+
+_ROW = re.compile(r"^(?P<title>.+?): (?P<verdict>eligible|depends|not eligible) - (?P<reason>.*?)\s*\[(?P<n>\d+)\]\.?$")
+
+
+def eligibility_rows(answer) -> list[dict[str, str]] | None:
+    """The rows of an eligibility answer (title, verdict, reason, source number), or None when a line is
+    not in the engine's 'Title: verdict - reason [n].' form (then the answer shows as plain text)."""
+    rows = []
+    for s in answer.sentences[1:]:
+        m = _ROW.match(" ".join(s.text.split()))
+        if not m:
+            return None
+        rows.append(m.groupdict())
+    return rows or None
+
+
+def render_eligibility_rows(rows: list[dict[str, str]], link) -> str:
+    """A compact table for an eligibility answer in the chat: programme, verdict, the reason, its one source."""
+    body = "".join(
+        f"<tr><td data-label='Programme'><strong>{esc(r['title'])}</strong></td>"
+        f"<td data-label='Verdict'><span class='pa-verdict {VERDICT_CLASS.get(r['verdict'], '')}'>{esc(r['verdict'])}</span></td>"
+        f"<td data-label='Why'>{esc(r['reason'])}</td>"
+        f"<td data-label='Source'>{link(_MARKER.match('[' + r['n'] + ']'))}</td></tr>"
+        for r in rows)
+    return ('<table class="pa-elig-table pa-elig-chat"><thead><tr><th scope="col">Programme</th><th scope="col">Verdict</th>'
+            f'<th scope="col">Why</th><th scope="col">Source</th></tr></thead><tbody>{body}</tbody></table>')
 
 
 def render_documents(docs: list, query: str = "", details: bool = False) -> str:
