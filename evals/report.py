@@ -240,6 +240,15 @@ def _source_label(s: Any) -> str:
     return s if isinstance(s, str) else f"{s['doc']} p.{s['page']}"
 
 
+def retrieved_heading(rows: int, k: int) -> str:
+    """The heading of a case's retrieved table, true to its rows: retrieval takes the top ``k`` chunks, then
+    merges neighbouring chunks of one page into one passage, so a table can hold fewer than ``k`` rows."""
+    if rows >= k:
+        return f"Retrieved for the searched query (top {k})"
+    return (f"Retrieved for the searched query: {rows} passage{'s' if rows != 1 else ''} from the top {k} chunks "
+            "(neighbouring chunks of one page read as one passage; a filter or a small index can also give fewer)")
+
+
 def _case_html(c: dict[str, Any], k: int) -> str:
     status = "pass" if c["passed"] else "fail"
     tags = "".join(f'<span class="tag">{e(t)}</span>' for t in c["tags"])
@@ -288,7 +297,7 @@ def _case_html(c: dict[str, Any], k: int) -> str:
         from evals.suite import ExpectedSource, source_matches
 
         expected = [ExpectedSource(s) if isinstance(s, str) else ExpectedSource(s["doc"], s.get("page")) for s in c["expected_sources"]]
-        out.append(f"<h4>Retrieved (top {k}, for the searched query)</h4><table><tr><th class=n>#</th><th>document</th><th class=n>page</th><th class=n>score</th><th></th></tr>")
+        out.append(f"<h4>{e(retrieved_heading(len(c['retrieved']), k))}</h4><table><tr><th class=n>#</th><th>document</th><th class=n>page</th><th class=n>score</th><th></th></tr>")
         for r in c["retrieved"]:
             hit = any(s.matches_doc(r["doc_id"]) for s in expected)
             bad = any(source_matches(f, r["doc_id"]) for f in c["forbidden_sources"])
