@@ -384,6 +384,13 @@ def default_engine(catalogue_path: str | Path = DEFAULT_CATALOGUE) -> Eligibilit
     return _ENGINES[path][1]
 
 
+def forget(catalogue_path: str | Path = DEFAULT_CATALOGUE) -> None:
+    """Drop the shared engine of a catalogue file (it was just rewritten): the next question reads it again."""
+    target = Path(catalogue_path).resolve()
+    for key in [k for k in _ENGINES if k.resolve() == target]:
+        del _ENGINES[key]
+
+
 def parse_question(text: str, reader_role: str | None = None) -> EligibilityQuery | None:
     return default_engine().parse_question(text, reader_role)
 

@@ -16,10 +16,10 @@ from assistant.eligibility_catalogue import CATALOGUE_FILE, LABELS, CatalogueErr
 from assistant.types import Block
 from assistant.yamlfile import load_yaml
 from ingest.loaders import LoadError, load
-from ingest.metadata import MetadataError
+from ingest.metadata import MetadataError, _sidecar
 from ingest.metadata import read_catalogue as read_doc_catalogue
 
-__all__ = ["CATALOGUE_FILE", "CatalogueError", "check_catalogue", "doc_clauses", "verify"]
+__all__ = ["CATALOGUE_FILE", "CatalogueError", "check_catalogue", "doc_clauses", "doc_meta", "pages_of", "verify"]
 
 _LABEL_RE = "|".join(re.escape(label) for label in LABELS.values())
 
@@ -39,37 +39,51 @@ def doc_clauses(text: str) -> list[str]:
     return found
 
 
-def _pages(blocks: list[Block]) -> dict[int | None, str]:
+def pages_of(blocks: list[Block]) -> dict[int | None, str]:
+    """A loaded document's text by page (one key, None, for a document without pages)."""
     pages: dict[int | None, list[str]] = {}
     for block in blocks:
         pages.setdefault(block.page, []).append(block.text)
     return {page: "\n\n".join(texts) for page, texts in pages.items()}
 
 
-def verify(corpus_root: Path) -> list[str]:
-    """Problems with ``corpus_root/eligibility.yaml`` (empty when every clause checks out)."""
+def doc_meta(root: Path, doc_id: str, docs: dict[str, dict]) -> dict | None:
+    """A document's metadata as ingestion reads it: its sidecar (an upload's) wins over ``catalogue.yaml``."""
+    try:
+        side = _sidecar(root / doc_id)
+    except MetadataError:
+        side = None
+    return side if side is not None else docs.get(doc_id)
+
+
+def verify(corpus_root: Path, catalogue: Path | None = None, metadata: dict[str, dict] | None = None) -> list[str]:
+    """Problems with ``corpus_root/eligibility.yaml`` (empty when every clause checks out).
+
+    ``catalogue``: check this file instead (a draft about to replace it); ``metadata``: doc id -> the
+    metadata a document is about to have (a sidecar about to be written)."""
     root = Path(corpus_root)
-    programmes, problems = read_catalogue(root / CATALOGUE_FILE)
+    path = Path(catalogue) if catalogue else root / CATALOGUE_FILE
+    programmes, problems = read_catalogue(path)
     try:
         docs = read_doc_catalogue(root)
     except MetadataError as exc:
         docs, problems = {}, [*problems, f"eligibility catalogue: {exc}"]
     try:  # as written (the engine itself applies the stricter of the two audiences)
-        declared = {str(e.get("id")): e for e in load_yaml((root / CATALOGUE_FILE).read_text(encoding="utf-8"))["programmes"]}
+        declared = {str(e.get("id")): e for e in load_yaml(path.read_text(encoding="utf-8"))["programmes"]}
     except Exception:  # malformed: read_catalogue has said so already
         declared = {}
     for p in programmes:
         where = f"eligibility catalogue: programme {p.id!r}"
-        meta = docs.get(p.doc_id)
+        meta = (metadata or {}).get(p.doc_id) or doc_meta(root, p.doc_id, docs)
         audience = declared.get(p.id, {}).get("audience", p.audience)
         if docs and meta is None:
-            problems.append(f"{where}: document {p.doc_id} is not listed in catalogue.yaml")
+            problems.append(f"{where}: document {p.doc_id} is not listed in catalogue.yaml and has no sidecar")
         elif meta is not None and meta.get("programme") != p.id:
             problems.append(f"{where}: catalogue.yaml gives {p.doc_id} the programme {meta.get('programme')!r}")
         elif meta is not None and meta.get("audience") != audience:
             problems.append(f"{where}: audience {audience!r} differs from {meta.get('audience')!r} in catalogue.yaml")
         try:
-            pages = _pages(load(root / p.doc_id))
+            pages = pages_of(load(root / p.doc_id))
         except (LoadError, OSError) as exc:
             problems.append(f"{where}: cannot read {p.doc_id} ({exc})")
             continue

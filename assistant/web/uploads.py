@@ -92,6 +92,12 @@ def save_upload(
     if dest.resolve().parent != folder.resolve():  # belt and braces: safe_name already prevents it
         raise UploadError("refusing a name outside the uploads folder")
     meta: dict[str, Any] = {"audience": audience, "doc_type": doc_type}
+    try:  # a replaced upload keeps the programme its eligibility entry names (ingestion checks they agree)
+        old = yaml.safe_load(sidecar(dest).read_text(encoding="utf-8")) if sidecar(dest).is_file() else None
+    except (OSError, yaml.YAMLError):
+        old = None
+    if isinstance(old, dict) and old.get("programme"):
+        meta["programme"] = str(old["programme"])
     title = " ".join((title or "").split())[:200]
     if title:
         meta["title"] = title
@@ -124,7 +130,7 @@ def reindex(settings: Settings, progress: Callable[[str, dict], None] | None = N
 
 
 def remove(doc_id: str, settings: Settings, store=None) -> tuple[Any, bool]:
-    """Remove a document from the index; delete its file when it was uploaded.
+    """Remove a document from the index; delete its file (and its eligibility entry) when it was uploaded.
 
     Returns (the removed DocRecord, whether the file was deleted). A document whose file lies
     outside ``uploads/`` comes back at the next re-index unless its file is removed too.
@@ -138,6 +144,12 @@ def remove(doc_id: str, settings: Settings, store=None) -> tuple[Any, bool]:
         path.unlink(missing_ok=True)
         sidecar(path).unlink(missing_ok=True)
         deleted = True
+        from assistant.web.eligibility_editor import EntryError, drop_entry
+
+        try:
+            drop_entry(settings, rec.doc_id)  # an entry for a file that is gone would stop the next ingestion
+        except (EntryError, OSError):  # an unreadable catalogue: ingestion names the problem itself
+            pass
         _prune_empty(path.parent, uploads_dir(settings).resolve())
     return rec, deleted
 
