@@ -29,10 +29,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "public": frozenset(),
     "partner": frozenset(),
     "staff": frozenset({"see_insights"}),
-    "admin": frozenset({"manage_documents", "manage_users", "see_index_details", "see_insights"}),
+    "admin": frozenset({"manage_documents", "manage_eligibility", "manage_users", "see_index_details", "see_insights"}),
 }
-"""What a role may do beyond reading: upload, re-index and remove documents; list and change users;
-see the Insights tab (what people ask, what is declined, how feedback trends)."""
+"""What a role may do beyond reading: upload, re-index and remove documents; add or edit a programme's
+eligibility entry; list and change users; see the Insights tab (what people ask, what is declined,
+how feedback trends)."""
 
 RANKS: tuple[int, ...] = tuple(range(len(AUDIENCES)))
 """Every audience rank, lowest first (one store partition each)."""

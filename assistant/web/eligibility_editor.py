@@ -186,7 +186,7 @@ def build_entry(settings: Settings, rec: Any, form: dict[str, Any], existing: di
     pid = (existing or {}).get("id") or _slug(_collapse(form.get("id")) or Path(doc_id).stem)
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", pid):
         raise EntryError(f"the programme id {pid!r} may hold only lower-case letters, digits and '-'")
-    names = [n.lower() for n in _words(form.get("names"))] or [title.lower()]
+    names = [n.lower() for n in _words(form.get("names"))] or list((existing or {}).get("names") or []) or [title.lower()]
     topics: dict[str, Any] = {"keywords": _words(form.get("topics"))}
     if form.get("topics_broad"):
         topics["broad"] = True
