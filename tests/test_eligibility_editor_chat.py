@@ -39,7 +39,7 @@ def test_one_source_per_programme(engine):
     assert [int(r["n"]) for r in rows] == [c.n for c in answer.citations] == list(range(1, 8))
     titles = [r["title"] for r in rows]
     assert len(set(titles)) == 7 and sum(r["verdict"] == "eligible" for r in rows) == 3
-    for r, c in zip(rows, answer.citations):
+    for c in answer.citations:
         assert all(q in c.quote for q in c.quotes) and c.doc_id
 
 

@@ -22,7 +22,7 @@ import yaml
 
 from assistant import eligibility
 from assistant.eligibility_catalogue import CATALOGUE_FILE, LABELS
-from assistant.places import PlaceError, resolve
+from assistant.places import PlaceError, country_name, regions, resolve
 from assistant.roles import ROLES, match_role
 from assistant.settings import Settings
 from assistant.yamlfile import load_yaml
@@ -109,7 +109,19 @@ def form_values(entry: dict[str, Any] | None) -> dict[str, Any]:
                              for n in entry.get("not_eligible") or []]}
 
 
-def _slug(text: str) -> str:
+def place_names(values: list[str]) -> list[str]:
+    """Country codes and region keys as the names an admin reads (each resolves back to itself)."""
+    out = []
+    for v in values:
+        name = country_name(v) if len(v) == 2 and v.isupper() else regions()[v].name if v in regions() else v
+        try:
+            out.append(name if resolve(name).code == v else v)
+        except PlaceError:
+            out.append(v)
+    return out
+
+
+def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "programme"
 
 
@@ -146,6 +158,8 @@ def _countries(values: list[str]) -> dict[str, Any]:
             out["any_country"] = True
         elif low in DEVELOPING:
             out["any_developing"] = True
+        elif v in regions():
+            region_keys.append(v)
         else:
             try:
                 place = resolve(v)
@@ -183,7 +197,7 @@ def build_entry(settings: Settings, rec: Any, form: dict[str, Any], existing: di
         return {"clause": _collapse(clause), "page": _where(kind, clause, pages, doc_id, offered), **values}
 
     title = _collapse(form.get("title")) or (existing or {}).get("title") or rec.title
-    pid = (existing or {}).get("id") or _slug(_collapse(form.get("id")) or Path(doc_id).stem)
+    pid = (existing or {}).get("id") or slug(_collapse(form.get("id")) or Path(doc_id).stem)
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", pid):
         raise EntryError(f"the programme id {pid!r} may hold only lower-case letters, digits and '-'")
     names = [n.lower() for n in _words(form.get("names"))] or list((existing or {}).get("names") or []) or [title.lower()]

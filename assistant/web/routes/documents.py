@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import mimetypes
 from pathlib import Path
-
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException

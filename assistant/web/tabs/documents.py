@@ -1,5 +1,6 @@
 """The Documents tab: the list a reader may see, searchable by title; for admins, upload, re-index
-and remove (each running alone, with its progress shown as it happens)."""
+and remove (each running alone, with its progress shown as it happens), and the eligibility editor
+(a programme's entry, each criterion backed by a clause of the document; assistant/web/eligibility_editor.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio.context import Context
 
 from assistant import access
+from assistant.roles import ROLES
 from assistant.types import DOC_TYPES
+from assistant.web import eligibility_editor as editor
 from assistant.web import uploads
 from assistant.web.context import AppContext
 from assistant.web.render import label, render_documents
@@ -95,7 +99,8 @@ def log_md(lines: list[str]) -> str:
 
 def after_change(ctx: AppContext, request):
     docs = ctx.assistant().documents(role_of(ctx, request))
-    return render_documents(docs, details=True), gr.update(choices=doc_choices(docs), value=None)  # admins only
+    choices = doc_choices(docs)  # admins only
+    return render_documents(docs, details=True), gr.update(choices=choices, value=None), gr.update(choices=choices)
 
 
 def upload(ctx: AppContext, file, title, audience, doc_type, request):
@@ -109,25 +114,25 @@ def upload(ctx: AppContext, file, title, audience, doc_type, request):
     except uploads.UploadError as exc:
         raise gr.Error(str(exc)) from None
     lines.append(f"Saved {dest.name} in uploads/ (audience: {audience}). Re-indexing…")
-    yield log_md(lines), gr.update(), gr.update(), gr.update(value=None)
+    yield log_md(lines), gr.update(), gr.update(), gr.update(), gr.update(value=None)
     for _ in run_reindex(ctx, lines):
-        yield log_md(lines), gr.update(), gr.update(), gr.update()
+        yield log_md(lines), gr.update(), gr.update(), gr.update(), gr.update()
     yield (log_md(lines), *after_change(ctx, request), gr.update())
 
 
 def reindex_only(ctx: AppContext, request):
     require_admin(ctx, request)
     lines = ["Re-indexing the corpus folder…"]
-    yield log_md(lines), gr.update(), gr.update()
+    yield log_md(lines), gr.update(), gr.update(), gr.update()
     for _ in run_reindex(ctx, lines):
-        yield log_md(lines), gr.update(), gr.update()
+        yield log_md(lines), gr.update(), gr.update(), gr.update()
     yield (log_md(lines), *after_change(ctx, request))
 
 
 def remove(ctx: AppContext, doc_id, confirmed, request):
     require_admin(ctx, request)
     # A missing choice or confirmation is a message beside the button, not an error that covers the form.
-    unchanged = (gr.update(), gr.update(), gr.update())
+    unchanged = (gr.update(), gr.update(), gr.update(), gr.update())
     if not doc_id:
         return (REMOVE_TEXT["choose"], *unchanged)
     if not confirmed:
@@ -141,6 +146,68 @@ def remove(ctx: AppContext, doc_id, confirmed, request):
     return (log_md([f"Removed {rec.doc_id}. {note}"]), *after_change(ctx, request), False)
 
 
+# --- the eligibility editor (admins) ------------------------------------------------------------
+EDITOR_FIELDS = ("id", "title", "names", "countries", "countries_clause", "roles", "roles_clause", "topics",
+                 "topics_broad", "topics_clause", "not_clause", "not_applies")
+
+
+def load_entry(ctx: AppContext, doc_id, request) -> list:
+    """The editor filled for a document: its entry (or a start from its clauses), and its clauses to pick."""
+    if not access.can(role_of(ctx, request), "manage_eligibility"):
+        raise gr.Error("Only administrators may edit eligibility entries.")
+    blank = [gr.update(value="", choices=[]) if f.endswith("clause") else gr.update() for f in EDITOR_FIELDS]
+    if not doc_id:
+        return ["", *blank]
+    rec = ctx.assistant().manifest.docs.get(doc_id)
+    try:
+        if rec is None:
+            raise editor.EntryError("that document is no longer in the index")
+        clauses = editor.document_clauses(ctx.settings, doc_id)
+        entry = editor.current_entry(ctx.settings, doc_id)
+    except editor.EntryError as exc:
+        return [f"⚠ {html.escape(str(exc))}", *blank]
+    v = editor.form_values(entry)
+    of = {k: [c["clause"] for c in clauses if c["kind"] == k] for k in editor.KINDS}
+
+    def pick(kind: str, current: str = ""):
+        offered = of[kind] + ([current] if current and current not in of[kind] else [])
+        return gr.update(choices=offered, value=current or (offered[0] if len(offered) == 1 and kind != "not_eligible" else None))
+
+    rule = next((r for r in v.get("not_eligible", []) if r["applies_to"] in ("country", "role")), {})
+    if entry:
+        note = f"Editing the entry **{html.escape(v['id'])}**. Each criterion must rest on a clause of this document."
+    elif clauses:
+        note = (f"No eligibility entry yet: {len(clauses)} clause(s) found in the document. Fill in the values each "
+                "clause states, then save.")
+    else:
+        note = ("⚠ This document has no Eligibility clauses (lines starting 'Eligible countries:', 'Eligible roles:', "
+                "'Topics:'). Add them to the document and upload it again.")
+    return [note, v.get("id") or editor.slug(Path(doc_id).stem), v.get("title") or rec.title, ", ".join(v.get("names", [])),
+            ", ".join(editor.place_names(v.get("countries", []))), pick("eligible_countries", v.get("countries_clause", "")),
+            v.get("roles", []), pick("eligible_roles", v.get("roles_clause", "")), ", ".join(v.get("topics", [])),
+            v.get("topics_broad", False), pick("topics", v.get("topics_clause", "")),
+            pick("not_eligible", rule.get("clause", "")), rule.get("applies_to") or "country"]
+
+
+def save_entry(ctx: AppContext, doc_id, values: list, request) -> str:
+    """Verify and save the entry; a message beside the button says what happened (nothing saved on a problem)."""
+    if not access.can(role_of(ctx, request), "manage_eligibility"):
+        raise gr.Error("Only administrators may edit eligibility entries.")
+    if not doc_id:
+        return "Choose a document first."
+    form = dict(zip(EDITOR_FIELDS, values))
+    form["not_eligible"] = [{"clause": form.pop("not_clause") or "", "applies_to": form.pop("not_applies") or ""}]
+    rec = ctx.assistant().manifest.docs.get(doc_id)
+    try:
+        if rec is None:
+            raise editor.EntryError("that document is no longer in the index")
+        entry = editor.save_entry(ctx.settings, rec, form)
+    except editor.EntryError as exc:
+        return f"⚠ Not saved: {html.escape(str(exc))}"
+    return (f"✓ Saved the eligibility entry **{html.escape(entry['id'])}** ({html.escape(entry['title'])}). The Eligibility "
+            "tab, the chat and the API use it now.")
+
+
 REMOVE_TEXT = {
     "choose": "Choose a document to remove first.",
     "confirm": "To remove it, tick “Yes, remove it from the index”, then press Remove again.",
@@ -149,6 +216,39 @@ REMOVE_TEXT = {
 
 
 # --- layout and wiring ------------------------------------------------------------------------
+def build_editor():
+    """The eligibility editor's components (inside the admin panel): document, fields, note, save, log."""
+    gr.Markdown("### Eligibility of a programme\nPick an indexed programme description; each criterion must rest on "
+                "a clause of its own text, checked word for word before anything is saved.")
+    el_doc = gr.Dropdown(label="Document", choices=[], elem_id="pa-elig-doc")
+    el_note = gr.Markdown("", elem_id="pa-elig-note")
+    clause = dict(choices=[], allow_custom_value=True, filterable=True)
+    with gr.Row():
+        el_id = gr.Textbox(label="Programme id", elem_id="pa-elig-id", max_length=60, scale=1)
+        el_title = gr.Textbox(label="Programme title", elem_id="pa-elig-title", max_length=200, scale=2)
+        el_names = gr.Textbox(label="Names a question may use (comma-separated)", elem_id="pa-elig-names", scale=2)
+    with gr.Row():
+        el_countries = gr.Textbox(label="Countries or regions (comma-separated; or 'any country', 'developing countries')",
+                                  elem_id="pa-elig-countries")
+        el_countries_clause = gr.Dropdown(label="…stated by the clause", elem_id="pa-elig-countries-clause", **clause)
+    with gr.Row():
+        el_roles = gr.Dropdown(label="Roles", choices=[(names[0], key) for key, names in ROLES.items()], multiselect=True,
+                               elem_id="pa-elig-roles")
+        el_roles_clause = gr.Dropdown(label="…stated by the clause", elem_id="pa-elig-roles-clause", **clause)
+    with gr.Row():
+        el_topics = gr.Textbox(label="Topic keywords (comma-separated)", elem_id="pa-elig-topics")
+        el_broad = gr.Checkbox(label="Broad: another topic is 'depends'", elem_id="pa-elig-broad")
+        el_topics_clause = gr.Dropdown(label="…stated by the clause", elem_id="pa-elig-topics-clause", **clause)
+    with gr.Row():
+        el_not_clause = gr.Dropdown(label="'Not eligible' clause (optional)", elem_id="pa-elig-not-clause", **clause)
+        el_not_applies = gr.Radio(["country", "role"], value="country", label="It is about", elem_id="pa-elig-not-applies")
+    el_save = gr.Button("Save the eligibility entry", variant="primary", elem_id="pa-elig-save")
+    el_log = gr.Markdown("", elem_id="pa-elig-log")
+    fields = [el_id, el_title, el_names, el_countries, el_countries_clause, el_roles, el_roles_clause, el_topics, el_broad,
+              el_topics_clause, el_not_clause, el_not_applies]
+    return el_doc, fields, el_note, el_save, el_log
+
+
 def build(ctx: AppContext) -> DocumentsTab:
     """Lay out the Documents tab (inside an open ``gr.Tab``) and wire its events."""
     doc_search = gr.Textbox(label="Search by title", placeholder="e.g. Nepal", elem_id="pa-doc-search")
@@ -174,6 +274,7 @@ def build(ctx: AppContext) -> DocumentsTab:
             rm_ok = gr.Checkbox(label="Yes, remove it from the index", elem_id="pa-remove-ok", scale=1)
             rm_btn = gr.Button("Remove", variant="stop", elem_id="pa-remove-btn", scale=1)
         remove_log = gr.Markdown("", elem_id="pa-remove-log")
+        el_doc, el_fields, el_note, el_save, el_log = build_editor()
 
     def on_search(query, request: gr.Request):
         return search_docs(ctx, query, request)
@@ -187,9 +288,27 @@ def build(ctx: AppContext) -> DocumentsTab:
     def on_remove(doc_id, confirmed, request: gr.Request):
         return remove(ctx, doc_id, confirmed, request)
 
+    def on_pick(doc_id, request: gr.Request):
+        return load_entry(ctx, doc_id, request)
+
+    def on_save(doc_id, pid, title, names, countries, countries_clause, roles, roles_clause, topics, broad, topics_clause,
+                not_clause, not_applies, request: gr.Request):
+        return save_entry(ctx, doc_id, [pid, title, names, countries, countries_clause, roles, roles_clause, topics, broad,
+                                        topics_clause, not_clause, not_applies], request)
+
+    def on_page(request: gr.Request):
+        role = role_of(ctx, request)
+        if not access.can(role, "manage_eligibility"):
+            return gr.update(choices=[])
+        return gr.update(choices=doc_choices(ctx.assistant().documents(role)))
+
     doc_search.change(on_search, [doc_search], [doc_table], **UI_ONLY)
     ingest = dict(concurrency_limit=1, concurrency_id="ingest", **UI_ONLY)
-    up_btn.click(on_upload, [up_file, up_title, up_audience, up_type], [admin_log, doc_table, rm_doc, up_file], **ingest)
-    reindex_btn.click(on_reindex, None, [admin_log, doc_table, rm_doc], **ingest)
-    rm_btn.click(on_remove, [rm_doc, rm_ok], [remove_log, doc_table, rm_doc, rm_ok], **ingest)
+    up_btn.click(on_upload, [up_file, up_title, up_audience, up_type], [admin_log, doc_table, rm_doc, el_doc, up_file],
+                 **ingest)
+    reindex_btn.click(on_reindex, None, [admin_log, doc_table, rm_doc, el_doc], **ingest)
+    rm_btn.click(on_remove, [rm_doc, rm_ok], [remove_log, doc_table, rm_doc, el_doc, rm_ok], **ingest)
+    el_doc.change(on_pick, [el_doc], [el_note, *el_fields], **UI_ONLY)
+    el_save.click(on_save, [el_doc, *el_fields], [el_log], **ingest)  # not while an ingestion runs
+    Context.root_block.load(on_page, None, [el_doc], **UI_ONLY)  # the page's documents, for the editor
     return DocumentsTab(doc_table, admin_box, rm_doc)
