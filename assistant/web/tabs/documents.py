@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
-from gradio.context import Context
 
 from assistant import access
 from assistant.roles import ROLES
@@ -310,5 +309,5 @@ def build(ctx: AppContext) -> DocumentsTab:
     rm_btn.click(on_remove, [rm_doc, rm_ok], [remove_log, doc_table, rm_doc, el_doc, rm_ok], **ingest)
     el_doc.change(on_pick, [el_doc], [el_note, *el_fields], **UI_ONLY)
     el_save.click(on_save, [el_doc, *el_fields], [el_log], **ingest)  # not while an ingestion runs
-    Context.root_block.load(on_page, None, [el_doc], **UI_ONLY)  # the page's documents, for the editor
+    el_doc.focus(on_page, None, [el_doc], **UI_ONLY)  # the documents as they are now, when the admin opens the list
     return DocumentsTab(doc_table, admin_box, rm_doc)
