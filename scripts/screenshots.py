@@ -1,5 +1,6 @@
-"""Screenshots of the app for the docs: Ask (after one answered question) and Documents, at
-desktop (1280x800) and phone (390x844) widths, into docs/screenshots/.
+"""Screenshots of the app for the docs: Ask (after one answered question), the saved conversations,
+Documents, the eligibility editor (admins) and Insights, at desktop (1280x800) and phone (390x844)
+widths, into docs/screenshots/.
 
 Starts ``python app.py`` on a free port over the existing index (run ``make ingest`` first),
 signed in as a throwaway admin (``--role public`` shows the public demo instead), then stops it.
@@ -86,6 +87,17 @@ def shoot(url: str, out: Path, login: tuple[str, str] | None) -> list[Path]:
             path = out / f"documents-{size_name}.png"
             page.screenshot(path=str(path))
             saved.append(path)
+            if login:  # admins: the eligibility editor, open on a programme's entry (nothing is saved)
+                page.click("#pa-elig-doc input")
+                page.keyboard.type("viet-nam-criminal")
+                page.locator("ul[role=listbox] li", has_text="viet-nam-criminal").first.click()
+                page.wait_for_selector("#pa-elig-note:has-text('Editing')", timeout=30_000)
+                page.locator("#pa-elig-doc").scroll_into_view_if_needed()
+                page.evaluate("() => document.querySelector('#pa-elig-doc').scrollIntoView({block: 'start'})")
+                page.wait_for_timeout(500)
+                path = out / f"eligibility-editor-{size_name}.png"
+                page.screenshot(path=str(path))
+                saved.append(path)
             if login:  # staff and admins: the Insights tab over the seeded history
                 tab = page.locator("button[role=tab]:has-text('Insights')")
                 if not tab.count() or not tab.first.is_visible():  # a phone keeps extra tabs in the overflow menu

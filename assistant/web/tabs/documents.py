@@ -181,7 +181,8 @@ def load_entry(ctx: AppContext, doc_id, request) -> list:
     else:
         note = ("⚠ This document has no Eligibility clauses (lines starting 'Eligible countries:', 'Eligible roles:', "
                 "'Topics:'). Add them to the document and upload it again.")
-    return [note, v.get("id") or editor.slug(Path(doc_id).stem), v.get("title") or rec.title, ", ".join(v.get("names", [])),
+    pid = gr.update(value=v.get("id") or editor.slug(Path(doc_id).stem), interactive=not entry)  # an entry keeps its id
+    return [note, pid, v.get("title") or rec.title, ", ".join(v.get("names", [])),
             ", ".join(editor.place_names(v.get("countries", []))), pick("eligible_countries", v.get("countries_clause", "")),
             v.get("roles", []), pick("eligible_roles", v.get("roles_clause", "")), ", ".join(v.get("topics", [])),
             v.get("topics_broad", False), pick("topics", v.get("topics_clause", "")),
@@ -221,21 +222,21 @@ def build_editor():
                 "a clause of its own text, checked word for word before anything is saved.")
     el_doc = gr.Dropdown(label="Document", choices=[], elem_id="pa-elig-doc")
     el_note = gr.Markdown("", elem_id="pa-elig-note")
-    clause = dict(choices=[], allow_custom_value=True, filterable=True)
+    clause = dict(choices=[], allow_custom_value=True, filterable=True, min_width=320)  # a phone: a row of its own
     with gr.Row():
         el_id = gr.Textbox(label="Programme id", elem_id="pa-elig-id", max_length=60, scale=1)
         el_title = gr.Textbox(label="Programme title", elem_id="pa-elig-title", max_length=200, scale=2)
         el_names = gr.Textbox(label="Names a question may use (comma-separated)", elem_id="pa-elig-names", scale=2)
     with gr.Row():
         el_countries = gr.Textbox(label="Countries or regions (comma-separated; or 'any country', 'developing countries')",
-                                  elem_id="pa-elig-countries")
+                                  elem_id="pa-elig-countries", min_width=320)
         el_countries_clause = gr.Dropdown(label="…stated by the clause", elem_id="pa-elig-countries-clause", **clause)
     with gr.Row():
         el_roles = gr.Dropdown(label="Roles", choices=[(names[0], key) for key, names in ROLES.items()], multiselect=True,
-                               elem_id="pa-elig-roles")
+                               elem_id="pa-elig-roles", min_width=320)
         el_roles_clause = gr.Dropdown(label="…stated by the clause", elem_id="pa-elig-roles-clause", **clause)
     with gr.Row():
-        el_topics = gr.Textbox(label="Topic keywords (comma-separated)", elem_id="pa-elig-topics")
+        el_topics = gr.Textbox(label="Topic keywords (comma-separated)", elem_id="pa-elig-topics", min_width=320)
         el_broad = gr.Checkbox(label="Broad: another topic is 'depends'", elem_id="pa-elig-broad")
         el_topics_clause = gr.Dropdown(label="…stated by the clause", elem_id="pa-elig-topics-clause", **clause)
     with gr.Row():
