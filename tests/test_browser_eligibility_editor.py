@@ -54,7 +54,7 @@ def description(path: Path, name: str) -> Path:
     overview = (f"The {name} Exchange brings judges of Mongolia to Japan for a month of study visits and "
                 "lectures on court administration. It has run every autumn since 2019.")
     eligibility = ("Eligible countries: Mongolia.\n"
-                   f"Eligible roles: judges of the courts of Mongolia.\n"
+                   "Eligible roles: judges of the courts of Mongolia.\n"
                    "Topics: court administration and case management.")
     return make_pdf(path, [overview, eligibility], headings=[f"The {name} Exchange", "Eligibility"])
 

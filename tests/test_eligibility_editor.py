@@ -163,3 +163,57 @@ def test_a_corpus_without_a_catalogue_gets_one(make_settings, tmp_path):
     assert verify(root) == []
     assert service.eligibility("Mongolia", "judge", reader_role="partner")["programmes"][0]["verdict"] == "eligible"
     assert service.eligibility("Mongolia", "judge", reader_role="public")["programmes"] == []
+
+
+class _Ctx:
+    """What the Documents tab's handlers use of the app: settings, the assistant, the caller's role."""
+
+    def __init__(self, settings, service, role: str) -> None:
+        self.settings, self.service, self.role = settings, service, role
+
+    def assistant(self):
+        return self.service
+
+    def role_for(self, username):
+        return self.role
+
+
+def _values(form: dict) -> list:
+    return [form.get("id", ""), form.get("title", ""), form.get("names", ""), form["countries"], form["countries_clause"],
+            form["roles"], form["roles_clause"], form.get("topics", ""), False, form["topics_clause"], None, "country"]
+
+
+@pytest.mark.parametrize("role", ["public", "partner", "staff"])
+def test_the_tab_refuses_others_than_admins(corpus, role):
+    import gradio as gr
+
+    from assistant.web.tabs import documents
+
+    settings, service, rec = corpus
+    before = (settings.corpus_dir / "eligibility.yaml").read_bytes()
+    ctx = _Ctx(settings, service, role)
+    with pytest.raises(gr.Error, match="Only administrators"):
+        documents.save_entry(ctx, rec.doc_id, _values(FORM), None)
+    with pytest.raises(gr.Error, match="Only administrators"):
+        documents.load_entry(ctx, rec.doc_id, None)
+    assert (settings.corpus_dir / "eligibility.yaml").read_bytes() == before
+
+
+def test_the_tab_loads_offers_and_saves_for_an_admin(corpus):
+    from assistant.web.tabs import documents
+
+    settings, service, rec = corpus
+    ctx = _Ctx(settings, service, "admin")
+    loaded = documents.load_entry(ctx, rec.doc_id, None)
+    assert "3 clause(s) found" in loaded[0]
+    fields = dict(zip(documents.EDITOR_FIELDS, loaded[1:]))
+    assert fields["countries_clause"]["value"] == "Eligible countries: Mongolia."  # the only one: chosen already
+    assert fields["not_clause"]["choices"] == [] and fields["id"]["value"] == "mongolia"
+    bad = documents.save_entry(ctx, rec.doc_id, _values({**FORM, "roles_clause": "Eligible roles: everyone."}), None)
+    assert bad.startswith("⚠ Not saved") and "is not in uploads/mongolia.md" in bad
+    assert editor.current_entry(settings, rec.doc_id) is None
+    ok = documents.save_entry(ctx, rec.doc_id, _values(FORM), None)
+    assert ok.startswith("✓ Saved") and editor.current_entry(settings, rec.doc_id)["id"] == "mongolia"
+    again = documents.load_entry(ctx, rec.doc_id, None)
+    assert "Editing the entry" in again[0] and again[4] == "Mongolia"  # countries shown by name
+    assert documents.save_entry(ctx, "", _values(FORM), None) == "Choose a document first."
