@@ -83,9 +83,11 @@ def test_admin_adds_eligibility_for_an_uploaded_programme(app, browser, tmp_path
         page.fill("#pa-upload-title input, #pa-upload-title textarea", f"The {name} Exchange")
         page.click("#pa-upload-btn")
         page.wait_for_selector("#pa-admin-log:has-text('Done in')", timeout=WAIT)
+        assert "3 Eligibility clause(s) but has no eligibility entry yet" in page.inner_text("#pa-admin-log")
 
-        # the editor: pick the new document; its clauses are offered (one of each kind, so already chosen)
-        choose(page, "#pa-elig-doc", name)
+        # the editor opens on the new document; its clauses are offered (one of each kind, so already chosen)
+        page.wait_for_function("n => document.querySelector('#pa-elig-doc input').value.includes(n)", arg=name,
+                               timeout=WAIT)
         page.wait_for_selector("#pa-elig-note:has-text('3 clause(s) found')", timeout=WAIT)
         assert page.input_value("#pa-elig-countries-clause input") == "Eligible countries: Mongolia."
         page.fill("#pa-elig-names input, #pa-elig-names textarea", f"{name} exchange, {name} programme")

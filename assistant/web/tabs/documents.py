@@ -116,7 +116,27 @@ def upload(ctx: AppContext, file, title, audience, doc_type, request):
     yield log_md(lines), gr.update(), gr.update(), gr.update(), gr.update(value=None)
     for _ in run_reindex(ctx, lines):
         yield log_md(lines), gr.update(), gr.update(), gr.update(), gr.update()
-    yield (log_md(lines), *after_change(ctx, request), gr.update())
+    table, rm_choices, el_choices = after_change(ctx, request)
+    doc_id = uploads.doc_id_for(dest, ctx.settings)
+    if eligibility_hint(ctx, doc_id, lines):  # open the editor on it
+        el_choices = gr.update(choices=el_choices["choices"], value=doc_id)
+    yield log_md(lines), table, rm_choices, el_choices, gr.update()
+
+
+def eligibility_hint(ctx: AppContext, doc_id: str, lines: list[str]) -> bool:
+    """Say so when a newly indexed document states Eligibility clauses but has no entry yet (else the
+    Eligibility tab would not know it, and nothing would say why)."""
+    if doc_id not in ctx.assistant().manifest.docs:
+        return False
+    try:
+        clauses = editor.document_clauses(ctx.settings, doc_id)
+        if not clauses or editor.current_entry(ctx.settings, doc_id) is not None:
+            return False
+    except editor.EntryError:
+        return False
+    lines.append(f"It states {len(clauses)} Eligibility clause(s) but has no eligibility entry yet: add it under "
+                 "“Eligibility of a programme” below, so that the Eligibility tab and the chat know the programme.")
+    return True
 
 
 def reindex_only(ctx: AppContext, request):
@@ -308,7 +328,7 @@ def build(ctx: AppContext) -> DocumentsTab:
                  **ingest)
     reindex_btn.click(on_reindex, None, [admin_log, doc_table, rm_doc, el_doc], **ingest)
     rm_btn.click(on_remove, [rm_doc, rm_ok], [remove_log, doc_table, rm_doc, el_doc, rm_ok], **ingest)
-    el_doc.change(on_pick, [el_doc], [el_note, *el_fields], **UI_ONLY)
+    el_doc.change(on_pick, [el_doc], [el_note, *el_fields], trigger_mode="always_last", **UI_ONLY)  # the last pick wins
     el_save.click(on_save, [el_doc, *el_fields], [el_log], **ingest)  # not while an ingestion runs
     el_doc.focus(on_page, None, [el_doc], **UI_ONLY)  # the documents as they are now, when the admin opens the list
     return DocumentsTab(doc_table, admin_box, rm_doc)
