@@ -64,3 +64,13 @@ def test_other_answers_and_unexpected_lines_are_not_tables(engine):
     assert eligibility_rows(odd) is None and "pa-elig-chat" not in render_answer(odd, "a")
     plain = Answer("q", "Plain answer.", False, (), "q", sentences=(AnswerSentence("Plain answer.", ()),))
     assert "pa-elig-chat" not in render_answer(plain, "a")
+
+
+def test_the_table_keeps_the_readers_language_for_verdicts(engine):
+    from assistant import crosslingual
+
+    answer = crosslingual.localise(engine.answer("Can a prosecutor from Thailand join?", "public"), "fr")
+    rows = eligibility_rows(answer)
+    assert [(r["verdict"], r["label"]) for r in rows][-1] == ("depends", "à voir")
+    html = render_answer(answer, "x")
+    assert "pa-maybe'>à voir</span>" in html and answer.text.split("\n")[0].split(":")[0] in html

@@ -105,7 +105,7 @@ def render_answer(answer, anchor_prefix: str) -> str:
     if answer.declined:
         parts.append('<div class="pa-notice" role="note"><strong>Not answered.</strong> ' + esc(answer.text) + "</div>")
     elif table:
-        parts.append(f'<p class="pa-text">{esc(answer.sentences[0].text)}</p>' + render_eligibility_rows(table, link))
+        parts.append(f'<p class="pa-text">{esc(answer.text.split(chr(10))[0])}</p>' + render_eligibility_rows(table, link))
     else:
         text = _MARKER.sub(link, esc(answer.text)).replace("[unsupported]", '<span class="pa-unsupported">[unsupported]</span>')
         parts.append(f'<p class="pa-text">{text}</p>')
@@ -129,11 +129,16 @@ def eligibility_rows(answer) -> list[dict[str, str]] | None:
     """The rows of an eligibility answer (title, verdict, reason, source number), or None when a line is
     not in the engine's 'Title: verdict - reason [n].' form (then the answer shows as plain text)."""
     rows = []
-    for s in answer.sentences[1:]:
+    lines = answer.text.split("\n")[1:]  # the same lines, their verdicts in the reader's language
+    for i, s in enumerate(answer.sentences[1:]):
         m = _ROW.match(" ".join(s.text.split()))
         if not m:
             return None
-        rows.append(m.groupdict())
+        row = m.groupdict()
+        shown = lines[i] if i < len(lines) else ""
+        prefix = f"- {row['title']}: "
+        row["label"] = shown[len(prefix):].split(" - ", 1)[0] if shown.startswith(prefix) else row["verdict"]
+        rows.append(row)
     return rows or None
 
 
@@ -141,7 +146,7 @@ def render_eligibility_rows(rows: list[dict[str, str]], link) -> str:
     """A compact table for an eligibility answer in the chat: programme, verdict, the reason, its one source."""
     body = "".join(
         f"<tr><td data-label='Programme'><strong>{esc(r['title'])}</strong></td>"
-        f"<td data-label='Verdict'><span class='pa-verdict {VERDICT_CLASS.get(r['verdict'], '')}'>{esc(r['verdict'])}</span></td>"
+        f"<td data-label='Verdict'><span class='pa-verdict {VERDICT_CLASS.get(r['verdict'], '')}'>{esc(r.get('label') or r['verdict'])}</span></td>"
         f"<td data-label='Why'>{esc(r['reason'])}</td>"
         f"<td data-label='Source'>{link(_MARKER.match('[' + r['n'] + ']'))}</td></tr>"
         for r in rows)
