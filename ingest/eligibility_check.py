@@ -48,12 +48,15 @@ def pages_of(blocks: list[Block]) -> dict[int | None, str]:
 
 
 def doc_meta(root: Path, doc_id: str, docs: dict[str, dict]) -> dict | None:
-    """A document's metadata as ingestion reads it: its sidecar (an upload's) wins over ``catalogue.yaml``."""
+    """The metadata the catalogue is checked against: the document's entry in ``catalogue.yaml``, or, for a
+    document not listed there (an upload), its sidecar. (A sidecar that makes a listed document stricter
+    does not stop ingestion: the index's audience decides who sees the programme.)"""
+    if doc_id in docs:
+        return docs[doc_id]
     try:
-        side = _sidecar(root / doc_id)
+        return _sidecar(root / doc_id)
     except MetadataError:
-        side = None
-    return side if side is not None else docs.get(doc_id)
+        return None
 
 
 def verify(corpus_root: Path, catalogue: Path | None = None, metadata: dict[str, dict] | None = None) -> list[str]:

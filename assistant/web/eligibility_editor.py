@@ -330,7 +330,7 @@ def save_entry(settings: Settings, rec: Any, form: dict[str, Any]) -> dict[str, 
         side = next((doc_file.with_name(doc_file.name + s) for s in (".meta.yaml", ".meta.yml")
                      if doc_file.with_name(doc_file.name + s).is_file()), None)
         meta = dict(doc_meta(root, rec.doc_id, docs) or {})
-        if side is None and rec.doc_id in docs:  # its metadata is in catalogue.yaml, which names its programme
+        if rec.doc_id in docs:  # listed in catalogue.yaml, which names its programme
             if meta.get("programme") != entry["id"]:
                 raise EntryError(f"catalogue.yaml gives {rec.doc_id} the programme {meta.get('programme')!r}; "
                                  f"the entry must use that id (or set `programme: {entry['id']}` there)")
