@@ -94,6 +94,17 @@ def coverage(question: str, sentence: str, context: str = "") -> float:
     return len(wanted & have) / len(wanted)
 
 
+_WH_PHRASE = re.compile(r"\b(?:which|what|whose)\s+([\w'-]+)", re.IGNORECASE)
+_NEGATION_TERMS = frozenset(tokenize("not no never without"))
+
+
+def asks_back(question: str, sentence: str) -> bool:
+    """Does the sentence speak *about* the question rather than answer it: it holds a question word
+    followed by one of the question's topic terms ("Questions about which office is responsible ...")?"""
+    wanted = question_terms(question) - _NEGATION_TERMS
+    return bool(wanted) and any(content_terms(m.group(1)) & wanted for m in _WH_PHRASE.finditer(sentence))
+
+
 def novelty(question: str, sentence: str) -> float:
     """Share of the sentence's terms that the question does not already contain."""
     terms = content_terms(sentence)
