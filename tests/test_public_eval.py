@@ -195,6 +195,29 @@ def test_fit_chooses_a_threshold_and_decide_follows_the_draft():
         fit(rows[:5], "hash")
 
 
+def test_threshold_spares_the_answers_of_a_suite_whose_drafts_are_mostly_right():
+    from evals.decline_fit import choose_threshold
+
+    def row(suite, i, p, should_decline, correct):
+        return {"id": f"{suite}{i}", "suite": suite, "should_decline": should_decline, "draft_declined": False,
+                "correct": correct, "features": dict.fromkeys(FEATURES, 0.0) | {"best_sim": p}}
+
+    # a hard set: unanswerable questions get probabilities 0.3-0.6, answerable ones 0.5-0.9
+    hard = [row("hard", i, 0.3 + 0.01 * i, True, False) for i in range(30)]
+    hard += [row("hard", 100 + i, 0.5 + 0.0133 * i, False, i % 2 == 0) for i in range(30)]
+    # a set whose drafts are right: two of its 40 answerable questions get low probabilities (5% of its answers)
+    good = [row("good", i, 0.9 if i >= 2 else 0.40 + 0.01 * i, False, True) for i in range(40)]
+    model = DeclineModel(("best_sim",), [0.0], [1.0], [1.0], 0.0, 0.5, 0.0, "hash")
+    model.probability = lambda values: values["best_sim"]  # type: ignore[method-assign]
+    t = choose_threshold(hard + good, model)
+    # the hard set's gain outweighs 5% of the good set's answers in the mean merit, but the good set may lose
+    # at most 2% of its answers
+    assert t <= 0.40 + 1e-9
+    assert outcome(good, decide(good, model, t))["coverage"] == 1.0
+    t_alone = choose_threshold(hard, model)
+    assert t_alone > 0.5 and outcome(hard, decide(hard, model, t_alone))["balanced_accuracy"] > 0.8
+
+
 def test_features_are_bounded_and_scale_free_where_they_should_be():
     from assistant.types import Passage
 
