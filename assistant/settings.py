@@ -94,8 +94,7 @@ class Settings(BaseSettings):
         "extractive", description="Who writes the answer text: extractive (no model), local GGUF, or an OpenAI server."
     )
     answer_min_score: float = Field(
-        0.36, description="Decline when the best evidence sentence scores below this (calibrated, see README); the decline "
-        "model, when it applies, decides above it."
+        0.40, description="Decline when the best evidence sentence scores below this (calibrated, see README)."
     )
     decline_model: Path | None = Field(
         PACKAGED_DECLINE_MODEL,
