@@ -56,3 +56,10 @@ def test_the_provider_answers_which_country_only_as_a_location(question, expecte
     ]
     draft = BACKEND.draft(question, passages)
     assert not draft.declined and expected in draft.text.split(" [")[0], draft.text
+
+
+def test_a_yes_no_question_is_answered_by_the_sentence_that_says_no_or_only():
+    text = ("The Norway pilotage programme trains harbour pilots from Norway in port approaches and signing up. "
+            "Not eligible for the Norway pilotage programme: harbour pilots from countries other than Norway.")
+    draft = BACKEND.draft("Can a harbour pilot from Chile sign up for the Norway pilotage programme?", [passage(1, text, "Norway")])
+    assert not draft.declined and draft.text.startswith("Not eligible for the Norway pilotage programme"), draft.text

@@ -98,6 +98,7 @@ class ExtractiveBackend:
         # the programmes' provider answers "which country" only where the sentence places something in it
         # ("located in Japan"), not where it acts ("Japan held a seminar in India"), nor when the question names it
         provider_asked = len(places(question)) > len(subject_places(question))
+        polar = bool(_POLAR_Q.match(question))
         scored = []
         for (sentence, n, context), sim in zip(cands, sims):
             value = 0.6 * float(sim) + 0.4 * coverage(question, sentence, context)
@@ -108,6 +109,8 @@ class ExtractiveBackend:
                 provider_asked or not _LOCATED_IN.search(sentence)
             ):
                 value *= 0.55  # the only country named is the programmes' provider, not as a location
+            if polar and _POLARITY.search(sentence):
+                value *= 1.1  # "can X take part?", "is it restricted?": a sentence that says no, or only, answers it
             if asks_back(question, sentence):
                 value *= 0.6  # it speaks about the question ("which office ... should be answered with"), not an answer
             if "illustrative" in sentence.lower():
@@ -196,6 +199,8 @@ def _named_documents(question: str, passages: list[Passage]) -> set[int]:
 
 
 _ACRONYM = re.compile(r"\b[A-Z]{3,}\b")
+_POLAR_Q = re.compile(r"\W*(?:can|could|may|is|are|was|were|does|do|did|will|would|should|has|have)\b", re.IGNORECASE)
+_POLARITY = re.compile(r"\b(?:not|no|never|only|cannot|none)\b|n't\b", re.IGNORECASE)
 _LOCATED_IN = re.compile(r"\b(?:located|based|situated|headquartered|held|hosted)\s+(?:in|at)\s+(?:the\s+)?[A-Z]"
                          r"|\b(?:in|at)\s+(?:the\s+)?(?:" + "|".join(ACTORS) + r")\b(?!')")
 _DEFINE_Q = re.compile(r"\b([A-Z]{2,})\b.{0,40}\b(mean|stand for|stands for|short for|abbreviat\w*|acronym)\b"
