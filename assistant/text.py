@@ -21,7 +21,9 @@ _QUESTION_WORDS = frozenset(
     tokenize(
         "tell know explain describe give list please information details detail question answer "
         "japan japanese document documents say says programme program programmes programs "
-        "kind sort type happen happened take took part many much often"
+        "kind sort type happen happened take took part many much often "
+        # prepositions carry no topic ("Under which headings ...")
+        "under within among between through across upon onto via per along around toward towards behind beside above below against"
     )
 )
 
@@ -67,9 +69,24 @@ def is_statement(sentence: str) -> bool:
     return sentence.rstrip()[-1:] in ".!?)\"'" or len(words) >= 12
 
 
+_ALIAS = None
+
+
+def _canonical_places(text: str) -> str:
+    """Place names in one spelling ("Vietnam" -> "Viet Nam"), so a question and a passage that spell a country
+    differently share its terms."""
+    global _ALIAS
+    if _ALIAS is None:
+        from assistant.placenames import ALIASES
+
+        _ALIAS = (re.compile(r"\b(" + "|".join(re.escape(a) for a in ALIASES) + r")\b"), ALIASES)
+    pattern, aliases = _ALIAS
+    return pattern.sub(lambda m: aliases[m.group(1)], text)
+
+
 def content_terms(text: str) -> set[str]:
-    """Stemmed, stop-word-free terms."""
-    return set(tokenize(text))
+    """Stemmed, stop-word-free terms (place names in one spelling)."""
+    return set(tokenize(_canonical_places(text)))
 
 
 def question_terms(question: str) -> set[str]:

@@ -63,3 +63,12 @@ def test_a_yes_no_question_is_answered_by_the_sentence_that_says_no_or_only():
             "Not eligible for the Norway pilotage programme: harbour pilots from countries other than Norway.")
     draft = BACKEND.draft("Can a harbour pilot from Chile sign up for the Norway pilotage programme?", [passage(1, text, "Norway")])
     assert not draft.declined and draft.text.startswith("Not eligible for the Norway pilotage programme"), draft.text
+
+
+def test_topic_terms_leave_out_prepositions_and_spell_places_one_way():
+    from assistant.text import content_terms, coverage, question_terms
+
+    assert "under" not in question_terms("Under which three headings is this work classified?")
+    assert content_terms("a prosecutor from Vietnam") >= content_terms("Viet Nam")
+    # "Vietnam" in the question is covered by "Viet Nam" in the passage
+    assert coverage("Which programme should a prosecutor from Vietnam read?", "Prosecutors from Viet Nam read the programme.") == 1.0
