@@ -178,7 +178,7 @@ _ORG_Q = re.compile(
     re.IGNORECASE,
 )
 _ORG_A = re.compile(r"\b[A-Z]{3,}\b|Organi[sz]ation|Institute|Ministry|Court|Division|Office|Association|Nations")
-_PLACE_Q = re.compile(r"\bwhere\b|\b(which|what) (country|countries|city|place|location|region)\b", re.IGNORECASE)
+_PLACE_Q = re.compile(r"\bwhere\b|\b(which|what) (country|countries|city|place|location|regions?|parts? of the world|continents?)\b", re.IGNORECASE)
 
 
 def required_slots(question: str) -> list[str]:
@@ -209,14 +209,20 @@ HARD_SLOTS = ("money", "person", "date", "number", "country")  # "which country"
 
 
 _COUNTRY_Q = re.compile(r"\b(which|what) (country|countries)\b|\bwhich nation", re.I)
+_REGION_Q = re.compile(r"\b(which|what) (regions?|parts? of the world|continents?)\b", re.I)
 
 
 def required_place(question: str) -> str:
-    """"country" when a question asks for a country (a region does not answer it), else "place"."""
-    return "country" if _COUNTRY_Q.search(question) else "place"
+    """"country" when a question asks for a country (a region does not answer it), "region" when it asks for a
+    region or part of the world (a country alone does not), else "place"."""
+    return "country" if _COUNTRY_Q.search(question) else "region" if _REGION_Q.search(question) else "place"
 
 
 def has_slot(slot: str, sentence: str) -> bool:
+    if slot == "region":
+        from assistant.placenames import REGIONS, places
+
+        return any(p in REGIONS for p in places(sentence))
     if slot in ("place", "country"):
         from assistant.placenames import REGIONS, places, subject_places
 

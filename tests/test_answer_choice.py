@@ -72,3 +72,16 @@ def test_topic_terms_leave_out_prepositions_and_spell_places_one_way():
     assert content_terms("a prosecutor from Vietnam") >= content_terms("Viet Nam")
     # "Vietnam" in the question is covered by "Viet Nam" in the passage
     assert coverage("Which programme should a prosecutor from Vietnam read?", "Prosecutors from Viet Nam read the programme.") == 1.0
+
+
+def test_a_question_for_a_part_of_the_world_wants_a_region():
+    from assistant.text import has_slot, required_slots
+
+    assert required_slots("Which part of the world is the outreach mostly focused on?") == ["region"]
+    assert required_slots("In which country is the institute based?") == ["country"]
+    assert has_slot("region", "It works mainly in the Asia-Pacific region.")
+    assert not has_slot("region", "A seminar was held in Malaysia in 2010.")
+    text = ("In 2011 the outreach team took part in a meeting organised by Malaysia and India on the court. "
+            "The outreach of the court team is mostly focused on the Asia-Pacific region.")
+    draft = BACKEND.draft("Which part of the world is the court outreach mostly focused on?", [passage(1, text, "Outreach")])
+    assert not draft.declined and draft.text.startswith("The outreach of the court team"), draft.text

@@ -89,7 +89,7 @@ class ExtractiveBackend:
         asked_years = set(_YEAR.findall(question))
         asks_start = bool(START_Q.search(question)) and "year" in slots
         named = _named_documents(question, passages)
-        wants_value = bool(set(slots) & {"year", "number", "money", "date", "place", "country", "frequency"})
+        wants_value = bool(set(slots) & {"year", "number", "money", "date", "place", "country", "region", "frequency"})
         define = _DEFINE_Q.search(question)
         abbr = re.escape(define.group(1) or define.group(3)) if define else ""
         # the places the question is about; when it names none, those of the best passage's title (a
