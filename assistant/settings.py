@@ -97,11 +97,11 @@ class Settings(BaseSettings):
         0.40, description="Decline when the best evidence sentence scores below this (calibrated, see README)."
     )
     decline_model: Path | None = Field(
-        None,
-        description="JSON parameters of an answer-or-decline model (assistant/decline.py), e.g. the packaged "
-        "assistant/decline_model.json fitted on the development sets, or your own (`python -m evals calibrate SUITE "
-        "--fit --out FILE`). Off by default: the packaged fit predates the current answer scorer and declined answerable "
-        "questions; unset (or a file fitted with another encoder) means answer_min_score alone decides.",
+        PACKAGED_DECLINE_MODEL,
+        description="JSON parameters of an answer-or-decline model (assistant/decline.py): the packaged "
+        "assistant/decline_model.json fitted on the development sets (default), or your own (`python -m evals calibrate "
+        "SUITE --fit --out FILE`). Empty/'off' (or a file fitted with another encoder) means answer_min_score alone decides; "
+        "answer_min_score stays in force under the model.",
     )
     support_min_score: float = Field(
         0.5, description="A sentence counts as supported by its cited passage at or above this score."

@@ -21,7 +21,9 @@ _QUESTION_WORDS = frozenset(
     tokenize(
         "tell know explain describe give list please information details detail question answer "
         "japan japanese document documents say says programme program programmes programs "
-        "kind sort type happen happened take took part many much often"
+        "kind sort type happen happened take took part many much often "
+        # prepositions carry no topic ("Under which headings ...")
+        "under within among between through across upon onto via per along around toward towards behind beside above below against"
     )
 )
 
@@ -67,9 +69,24 @@ def is_statement(sentence: str) -> bool:
     return sentence.rstrip()[-1:] in ".!?)\"'" or len(words) >= 12
 
 
+_ALIAS = None
+
+
+def _canonical_places(text: str) -> str:
+    """Place names in one spelling ("Vietnam" -> "Viet Nam"), so a question and a passage that spell a country
+    differently share its terms."""
+    global _ALIAS
+    if _ALIAS is None:
+        from assistant.placenames import ALIASES
+
+        _ALIAS = (re.compile(r"\b(" + "|".join(re.escape(a) for a in ALIASES) + r")\b"), ALIASES)
+    pattern, aliases = _ALIAS
+    return pattern.sub(lambda m: aliases[m.group(1)], text)
+
+
 def content_terms(text: str) -> set[str]:
-    """Stemmed, stop-word-free terms."""
-    return set(tokenize(text))
+    """Stemmed, stop-word-free terms (place names in one spelling)."""
+    return set(tokenize(_canonical_places(text)))
 
 
 def question_terms(question: str) -> set[str]:
@@ -92,6 +109,17 @@ def coverage(question: str, sentence: str, context: str = "") -> float:
         return 0.0
     have = _fold(content_terms(sentence) | content_terms(context))
     return len(wanted & have) / len(wanted)
+
+
+_WH_PHRASE = re.compile(r"\b(?:which|what|whose)\s+([\w'-]+)", re.IGNORECASE)
+_NEGATION_TERMS = frozenset(tokenize("not no never without"))
+
+
+def asks_back(question: str, sentence: str) -> bool:
+    """Does the sentence speak *about* the question rather than answer it: it holds a question word
+    followed by one of the question's topic terms ("Questions about which office is responsible ...")?"""
+    wanted = question_terms(question) - _NEGATION_TERMS
+    return bool(wanted) and any(content_terms(m.group(1)) & wanted for m in _WH_PHRASE.finditer(sentence))
 
 
 def novelty(question: str, sentence: str) -> float:
@@ -150,7 +178,7 @@ _ORG_Q = re.compile(
     re.IGNORECASE,
 )
 _ORG_A = re.compile(r"\b[A-Z]{3,}\b|Organi[sz]ation|Institute|Ministry|Court|Division|Office|Association|Nations")
-_PLACE_Q = re.compile(r"\bwhere\b|\b(which|what) (country|countries|city|place|location|region)\b", re.IGNORECASE)
+_PLACE_Q = re.compile(r"\bwhere\b|\b(which|what) (country|countries|city|place|location|regions?|parts? of the world|continents?)\b", re.IGNORECASE)
 
 
 def required_slots(question: str) -> list[str]:
@@ -181,14 +209,20 @@ HARD_SLOTS = ("money", "person", "date", "number", "country")  # "which country"
 
 
 _COUNTRY_Q = re.compile(r"\b(which|what) (country|countries)\b|\bwhich nation", re.I)
+_REGION_Q = re.compile(r"\b(which|what) (regions?|parts? of the world|continents?)\b", re.I)
 
 
 def required_place(question: str) -> str:
-    """"country" when a question asks for a country (a region does not answer it), else "place"."""
-    return "country" if _COUNTRY_Q.search(question) else "place"
+    """"country" when a question asks for a country (a region does not answer it), "region" when it asks for a
+    region or part of the world (a country alone does not), else "place"."""
+    return "country" if _COUNTRY_Q.search(question) else "region" if _REGION_Q.search(question) else "place"
 
 
 def has_slot(slot: str, sentence: str) -> bool:
+    if slot == "region":
+        from assistant.placenames import REGIONS, places
+
+        return any(p in REGIONS for p in places(sentence))
     if slot in ("place", "country"):
         from assistant.placenames import REGIONS, places, subject_places
 

@@ -141,20 +141,30 @@ def _merit(g: dict[str, Any]) -> float:
     return (g["answered_precision"] or 0.0) * (g["coverage"] or 0.0)
 
 
-TOLERANCE = 0.03  # thresholds within this much of the best merit count as equally good
+TOLERANCE = 0.01  # thresholds within this much of the best merit count as equally good (a tie-break)
+MOSTLY_RIGHT = 0.7  # a suite whose drafts are at least this often right (answered-correctly precision) ...
+MAX_COVERAGE_LOSS = 0.02  # ... may lose at most this share of its answerable questions to the model
 
 
 def choose_threshold(rows: Sequence[dict[str, Any]], model: DeclineModel, tolerance: float = TOLERANCE) -> float:
-    """The lowest threshold (the most answers) whose mean over suites of their decline balanced accuracy
-    (see ``_merit``) is within ``tolerance`` of the best: on the development sets the curve is flat near its
-    top, and a declined answerable question costs a user more than the last hundredth of balanced accuracy."""
+    """The threshold with the best mean over suites of their decline balanced accuracy (see ``_merit``), among
+    those that cost no suite whose drafts are mostly right more than MAX_COVERAGE_LOSS of its answerable
+    questions (where the drafts are right, a declined answerable question is a lost answer); of thresholds
+    within ``tolerance`` of that best, the lowest (the most answers)."""
     suites: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         suites.setdefault(r.get("suite", ""), []).append(r)
+    before = {name: outcome(rs, decide(rs, model, 0.0)) for name, rs in suites.items()}  # the draft rules alone
+    guarded = {name for name, o in before.items() if (o["answered_precision"] or 0.0) >= MOSTLY_RIGHT and o["coverage"] is not None}
     grid = [float(t) for t in np.round(np.arange(0.05, 0.951, 0.01), 3)]
-    merit = [sum(_merit(outcome(rs, decide(rs, model, t))) for rs in suites.values()) / len(suites) for t in grid]
-    best = max(merit)
-    return next(t for t, m in zip(grid, merit) if m >= best - tolerance)
+    merit, allowed = [], []
+    for t in grid:
+        now = {name: outcome(rs, decide(rs, model, t)) for name, rs in suites.items()}
+        merit.append(sum(_merit(o) for o in now.values()) / len(now))
+        allowed.append(all(now[n]["coverage"] >= before[n]["coverage"] - MAX_COVERAGE_LOSS - 1e-9 for n in guarded))
+    candidates = [m for m, ok in zip(merit, allowed) if ok] or [merit[0]]
+    best = max(candidates)
+    return next(t for t, m, ok in zip(grid, merit, allowed) if (ok or not any(allowed)) and m >= best - tolerance)
 
 
 def fit(rows: Sequence[dict[str, Any]], encoder: str, info: dict[str, Any] | None = None,

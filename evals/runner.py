@@ -457,7 +457,9 @@ def thresholds_range(spec: str) -> list[float]:
 
 
 def calibrate(opts: RunOptions, thresholds: Sequence[float], log: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Precision/coverage of the suites at each ``answer_min_score``; retrieval and embeddings are reused."""
+    """Precision/coverage of the suites at each ``answer_min_score``; retrieval and embeddings are reused. The
+    decline model is off in the sweep: under a model the answer step drafts from the model's own floor, so the
+    threshold alone would change nothing (re-fit a model with ``--fit``)."""
     from assistant.embedding import embedder_for
     from assistant.store import ChromaStore
 
@@ -470,7 +472,7 @@ def calibrate(opts: RunOptions, thresholds: Sequence[float], log: Callable[[str]
     klass = _memo_assistant_class()
     rows = []
     for t in thresholds:
-        variant = settings.model_copy(update={"answer_min_score": float(t)})
+        variant = settings.model_copy(update={"answer_min_score": float(t), "decline_model": None})
         assistant = klass(variant, memo, embedder=embedder, store=store)
         if not assistant.manifest.docs:
             raise EvalError(f"the index in {settings.index_dir} is empty; build it first (python -m ingest corpus)")
@@ -501,7 +503,7 @@ def format_calibration(data: dict[str, Any]) -> str:
         return "   -  " if v is None else f"{v:6.3f}"
 
     lines = [
-        f"decline threshold sweep (answer_min_score) over {data['cases']} cases of {', '.join(data['suites'])}",
+        f"decline threshold sweep (answer_min_score, decline model off) over {data['cases']} cases of {', '.join(data['suites'])}",
         "precision = answered-correctly precision (correct among answered); coverage = answered among answerable",
         "",
         "threshold  answered  declined  precision  coverage  decl.prec  decl.rec  pass_rate",

@@ -15,11 +15,12 @@ from collections.abc import Iterator
 from assistant.backends.base import Draft
 from assistant.citations import Scorer
 from assistant.confusables import looks_like_injection
-from assistant.placenames import REGIONS, place_spans, subject_places
+from assistant.placenames import ACTORS, REGIONS, place_spans, places, subject_places
 from assistant.settings import Settings
 from assistant.text import (
     HARD_SLOTS,
     START_Q,
+    asks_back,
     content_terms,
     coverage,
     has_slot,
@@ -88,20 +89,30 @@ class ExtractiveBackend:
         asked_years = set(_YEAR.findall(question))
         asks_start = bool(START_Q.search(question)) and "year" in slots
         named = _named_documents(question, passages)
-        wants_value = bool(set(slots) & {"year", "number", "money", "date", "place", "country", "frequency"})
+        wants_value = bool(set(slots) & {"year", "number", "money", "date", "place", "country", "region", "frequency"})
         define = _DEFINE_Q.search(question)
         abbr = re.escape(define.group(1) or define.group(3)) if define else ""
         # the places the question is about; when it names none, those of the best passage's title (a
         # reader who set the Country filter to Nepal asks "when did the programme start?")
         asked_places = set(subject_places(question)) or set(subject_places(passages[0].title if passages else ""))
+        # the programmes' provider answers "which country" only where the sentence places something in it
+        # ("located in Japan"), not where it acts ("Japan held a seminar in India"), nor when the question names it
+        provider_asked = len(places(question)) > len(subject_places(question))
+        polar = bool(_POLAR_Q.match(question))
         scored = []
         for (sentence, n, context), sim in zip(cands, sims):
             value = 0.6 * float(sim) + 0.4 * coverage(question, sentence, context)
             for slot in slots:
                 if not has_slot(slot, sentence):
                     value *= 0.75
-            if "country" in slots and not any(p not in REGIONS for p in subject_places(sentence)):
-                value *= 0.55  # the only country named is the programmes' provider: rarely the one asked for
+            if "country" in slots and not any(p not in REGIONS for p in subject_places(sentence)) and (
+                provider_asked or not _LOCATED_IN.search(sentence)
+            ):
+                value *= 0.55  # the only country named is the programmes' provider, not as a location
+            if polar and _POLARITY.search(sentence):
+                value *= 1.1  # "can X take part?", "is it restricted?": a sentence that says no, or only, answers it
+            if asks_back(question, sentence):
+                value *= 0.6  # it speaks about the question ("which office ... should be answered with"), not an answer
             if "illustrative" in sentence.lower():
                 value *= 0.85  # generic text marked illustrative is weaker evidence than a stated fact
             if asked_years and not asked_years & set(_YEAR.findall(sentence)):
@@ -188,6 +199,10 @@ def _named_documents(question: str, passages: list[Passage]) -> set[int]:
 
 
 _ACRONYM = re.compile(r"\b[A-Z]{3,}\b")
+_POLAR_Q = re.compile(r"\W*(?:can|could|may|is|are|was|were|does|do|did|will|would|should|has|have)\b", re.IGNORECASE)
+_POLARITY = re.compile(r"\b(?:not|no|never|only|cannot|none)\b|n't\b", re.IGNORECASE)
+_LOCATED_IN = re.compile(r"\b(?:located|based|situated|headquartered|held|hosted)\s+(?:in|at)\s+(?:the\s+)?[A-Z]"
+                         r"|\b(?:in|at)\s+(?:the\s+)?(?:" + "|".join(ACTORS) + r")\b(?!')")
 _DEFINE_Q = re.compile(r"\b([A-Z]{2,})\b.{0,40}\b(mean|stand for|stands for|short for|abbreviat\w*|acronym)\b"
                        r"|\b(?:abbreviation|acronym)\s+([A-Z]{2,})\b")
 _TABLE_ROW = re.compile(r" — [^;]*: ")
