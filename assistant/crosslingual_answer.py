@@ -20,7 +20,7 @@ import re
 import numpy as np
 
 from assistant.backends import Draft
-from assistant.embedding import E5_MODEL, embed_queries
+from assistant.embedding import E5_MODEL, embed_queries, is_multilingual
 from assistant.text import has_slot
 
 MIN_SIMILARITY = 0.785
@@ -61,7 +61,7 @@ def wanted_slots(question: str) -> list[str]:
 
 def draft(question: str, passages, backend, scorer, embedder, max_sentences: int = 2) -> Draft:
     """An answer of one or two quoted sentences (each with its passage marker), or a decline."""
-    if getattr(embedder, "name", "") != E5_MODEL:
+    if not is_multilingual(embedder):
         return Draft("", declined=True, reason="the question's language differs from the documents' and the "
                      f"encoder is not multilingual (set embed_model to {E5_MODEL})")
     cands = list(dict.fromkeys((sentence, n) for sentence, n, _ in backend.candidates(passages)))

@@ -176,9 +176,18 @@ class TimedEmbedder:
         self.calls = 0
 
     def embed(self, texts):
+        return self._timed(self.inner.embed, texts)
+
+    def embed_query(self, texts):
+        """Questions through the inner embedder's own query reading (e5's "query: "), timed too."""
+        from assistant.embedding import embed_queries
+
+        return self._timed(lambda t: embed_queries(self.inner, t), texts)
+
+    def _timed(self, fn, texts):
         started = time.perf_counter()
         try:
-            return self.inner.embed(texts)
+            return fn(texts)
         finally:
             self.seconds += time.perf_counter() - started
             self.texts += len(texts)
