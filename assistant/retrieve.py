@@ -75,12 +75,6 @@ def _join_overlap(first: str, second: str) -> str:
     return f"{first}\n\n{second}"
 
 
-def _written_in_language_of(query: str, passages: list[Passage]) -> bool:
-    from assistant.lang import detect, same_language
-
-    return same_language(detect(query), detect(" ".join(p.text for p in passages[:3])[:1000]))
-
-
 _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
 
@@ -189,13 +183,7 @@ class Retriever:
             for cid, (text, meta) in got.items():
                 hits[cid].text, hits[cid].meta = text or "", meta or {}
             chosen = [c for c in chosen if c in got]  # (a chunk deleted since the keyword index was built)
-        passages = self._merge_neighbours([hits[c] for c in chosen])
-        if keyword_weight < 1.0 and passages and _written_in_language_of(query, passages):
-            # the weight was lowered for a question in another language than the documents', but these
-            # passages are in the question's language (a Vietnamese question over Vietnamese documents):
-            # its keywords do match them, so BM25 counts in full
-            return self.retrieve(query, role, filters, k, keyword_weight=1.0)
-        return passages
+        return self._merge_neighbours([hits[c] for c in chosen])
 
     def doc_boosts(self, query: str, filters: Filters | None = None) -> dict[str, float]:
         """How well each document matches the entities and periods the query names (0..1; see

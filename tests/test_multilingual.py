@@ -213,28 +213,3 @@ def test_where_and_which_country_in_other_languages(question):
     # a region does not answer "which country"; a country, the provider included, does
     assert _countries("UNAFEI stands for the United Nations Asia and Far East Institute.") == set()
     assert _countries("The institute is located in Japan.") == {"Japan"}
-
-
-def test_keywords_count_in_full_when_the_passages_are_in_the_questions_language(make_settings, tmp_path):
-    """The lowered BM25 weight is for a question in another language than the documents'; over documents
-    in the question's own language (a Vietnamese question, Vietnamese passages) the keywords match and
-    count in full. Real ingestion (hash vectors), Chroma and BM25."""
-    from assistant.service import Assistant
-    from ingest.pipeline import sync
-
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "vi.md").write_text("# Hội thảo\n\nHội thảo về quản lý trại giam được tổ chức tại Hà Nội vào tháng 9 năm "
-                                "2018. Có 42 cán bộ trại giam từ sáu tỉnh tham dự hội thảo.\n", encoding="utf-8")
-    (docs / "en.md").write_text("# Courts\n\nCourt registrars in the region met to compare case management systems "
-                                "in 2018. The meeting agreed to share templates for hearing notices.\n", encoding="utf-8")
-    sync([docs], make_settings(default_audience="public"))
-    assistant = Assistant(make_settings(default_audience="public"))
-
-    def scores(question, weight):
-        return [(p.doc_id, p.score) for p in assistant.retrieve(question, keyword_weight=weight)]
-
-    vi = "Có bao nhiêu cán bộ trại giam tham dự hội thảo năm 2018?"
-    assert scores(vi, 0.25) == scores(vi, 1.0)  # Vietnamese passages found: BM25 in full
-    fr = "Combien de greffiers se sont réunis en 2018 pour comparer les systèmes de gestion des affaires ?"
-    assert scores(fr, 0.25) != scores(fr, 1.0)  # English passages: the lowered weight stands
