@@ -20,7 +20,8 @@ import re
 import numpy as np
 
 from assistant.backends import Draft
-from assistant.embedding import E5_MODEL, embed_queries
+from assistant.embedding import E5_MODEL, embed_queries, is_multilingual
+from assistant.placenames import ACTORS, REGIONS, places
 from assistant.text import has_slot
 
 MIN_SIMILARITY = 0.785
@@ -41,6 +42,10 @@ _SLOT_WORDS = {
     "person": r"qui est le directeur|qui est la directrice|quién es el director|quem é o diretor|wer ist der direktor|"
               r"giám đốc|direktur|директор|مدير|主任|所长|所長|ผู้อำนวยการ|निदेशक|e-?mail|courriel|correo|thư điện tử|"
               r"электронн|البريد الإلكتروني|电子邮件|メール|อีเมล|ईमेल|téléphone|teléfono|điện thoại|телефон|هاتف|电话|電話",
+    "place": r"\boù\b|quel pays|quelle ville|\bdónde\b|qué país|qué ciudad|\bonde\b|que país|qual país|\bwo\b|welche[ms]? land|"
+             r"welcher stadt|ở đâu|nước nào|quốc gia nào|thành phố nào|di mana|negara mana|negara apa|kota mana|где|"
+             r"какой стран|какая страна|в какой стране|каком город|أين|أي بلد|أي دولة|أي مدينة|哪里|哪裡|哪个国家|哪個國家|"
+             r"哪国|在哪|どこ|どの国|ที่ไหน|ประเทศใด|ประเทศไหน|कहाँ|कहां|किस देश|कुन देश|किस शहर",
     "date": r"quelle date|qué fecha|que data|welchem datum|ngày nào|ngày bao nhiêu|tanggal berapa|какого числа|какую дату|"
             r"ما هو تاريخ|في أي تاريخ|哪一天|几月几日|何月何日|何日|วันที่เท่าไร|किस तारीख",
 }
@@ -59,9 +64,13 @@ def wanted_slots(question: str) -> list[str]:
     return slots
 
 
+def _countries(sentence: str) -> set[str]:
+    return {p for p in places(sentence) if p not in REGIONS}
+
+
 def draft(question: str, passages, backend, scorer, embedder, max_sentences: int = 2) -> Draft:
     """An answer of one or two quoted sentences (each with its passage marker), or a decline."""
-    if getattr(embedder, "name", "") != E5_MODEL:
+    if not is_multilingual(embedder):
         return Draft("", declined=True, reason="the question's language differs from the documents' and the "
                      f"encoder is not multilingual (set embed_model to {E5_MODEL})")
     cands = list(dict.fromkeys((sentence, n) for sentence, n, _ in backend.candidates(passages)))
@@ -71,6 +80,8 @@ def draft(question: str, passages, backend, scorer, embedder, max_sentences: int
     sims = scorer.vectors([s for s, _ in cands]) @ query
     slots = wanted_slots(question)
     asked_years = set(_YEAR.findall(question))
+    asked_places = set(places(question))
+    some_country = "place" in slots and any(_countries(c) for c, _ in cands)
     scored = []
     for (sentence, n), sim in zip(cands, sims):
         if any(slot in _HARD and not has_slot(slot, sentence) for slot in slots):
@@ -80,10 +91,18 @@ def draft(question: str, passages, backend, scorer, embedder, max_sentences: int
         value = float(sim) - (0.02 if "year" in slots and not has_slot("year", sentence) else 0.0) + 0.001 / n
         if asked_years and not asked_years & set(_YEAR.findall(sentence)):
             value -= 0.005  # the year is in its passage, not in the sentence itself
-        scored.append((value, sentence, n))
+        if "place" in slots:  # "where", "which country": a sentence that names a country (regions such as "Asia"
+            # do not answer), preferably not only the programmes' provider or the places the question names
+            named = _countries(sentence)
+            if not named and some_country:
+                continue  # another candidate names one
+            rank = value - (0.02 if not named - asked_places - set(ACTORS) else 0.0)  # orders, does not decline
+            scored.append((rank, sentence, n, value))
+            continue
+        scored.append((value, sentence, n, value))
     scored.sort(key=lambda item: -item[0])
-    if not scored or scored[0][0] < MIN_SIMILARITY:
-        best = scored[0][0] if scored else float(np.max(sims))
+    if not scored or scored[0][3] < MIN_SIMILARITY:
+        best = scored[0][3] if scored else float(np.max(sims))
         return Draft("", declined=True, reason=f"no passage answers the question (best evidence {best:.3f})")
     chosen = [scored[0]]
     for item in scored[1:max_sentences * 4]:
@@ -91,7 +110,7 @@ def draft(question: str, passages, backend, scorer, embedder, max_sentences: int
             break
         if float(scorer.similarity(item[1], [c[1] for c in chosen]).max()) < 0.92:
             chosen.append(item)
-    return Draft(" ".join(_cite(sentence, n) for _, sentence, n in chosen))
+    return Draft(" ".join(_cite(sentence, n) for _, sentence, n, _ in chosen))
 
 
 def _cite(sentence: str, n: int) -> str:

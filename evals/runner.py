@@ -414,15 +414,24 @@ class CachingEmbedder:
         return self.inner.dim
 
     def embed(self, texts: list[str]):
+        return self._cached(texts, self.inner.embed, "")
+
+    def embed_query(self, texts: list[str]):
+        """Questions as the inner embedder reads them (e5: "query: ", apart from passages), cached apart."""
+        from assistant.embedding import embed_queries
+
+        return self._cached(texts, lambda todo: embed_queries(self.inner, todo), "\x00query\x00")
+
+    def _cached(self, texts: list[str], fn, tag: str):
         import numpy as np
 
-        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        todo = [t for t in dict.fromkeys(texts) if tag + t not in self._cache]
         if todo:
-            for t, v in zip(todo, self.inner.embed(todo)):
-                self._cache[t] = v
+            for t, v in zip(todo, fn(todo)):
+                self._cache[tag + t] = v
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return np.stack([self._cache[t] for t in texts])
+        return np.stack([self._cache[tag + t] for t in texts])
 
 
 def _memo_assistant_class():

@@ -198,3 +198,18 @@ def test_slots_from_foreign_question_words():
     assert wanted_slots("Quel est le budget annuel du programme ?") == ["money"]
     assert wanted_slots("Сколько должностных лиц прошли программы?") == ["number"]
     assert wanted_slots("UNAFEI现任所长是谁？") == ["person"]
+
+
+@pytest.mark.parametrize("question", [
+    "Dans quel pays se trouve l'institut UNAFEI ?", "¿En qué país se encuentra UNAFEI?", "Wo befindet sich UNAFEI?",
+    "UNAFEI nằm ở nước nào?", "В какой стране находится UNAFEI?", "في أي بلد يقع UNAFEI؟", "UNAFEI位于哪个国家？",
+    "UNAFEIはどの国にありますか？", "UNAFEI ตั้งอยู่ในประเทศใด", "UNAFEI किस देश में स्थित है?",
+])
+def test_where_and_which_country_in_other_languages(question):
+    from assistant.crosslingual_answer import _countries, wanted_slots
+
+    assert wanted_slots(question) == ["place"]
+    assert wanted_slots("Woche für Woche?") == []  # "wo" only as a word
+    # a region does not answer "which country"; a country, the provider included, does
+    assert _countries("UNAFEI stands for the United Nations Asia and Far East Institute.") == set()
+    assert _countries("The institute is located in Japan.") == {"Japan"}

