@@ -70,7 +70,9 @@ table.pa-docs td.num {text-align: right}
 #pa-top {align-items: flex-start; flex-wrap: nowrap}
 #pa-lang {flex: 0 0 170px !important; min-width: 150px !important}
 @media (max-width: 640px) {#pa-lang {flex-basis: 130px !important; min-width: 120px !important}}
-/* Right-to-left (Arabic): the app's content gets dir="rtl"; the rules that name a side are mirrored */
+/* Right-to-left (Arabic): the header says so (data-dir, re-rendered with each language), which turns the
+   app's content right to left at once (a script also sets dir="rtl" on it); the rules that name a side are mirrored */
+[dir=rtl] {direction: rtl}
 [dir=rtl] .pa-header {text-align: right}
 [dir=rtl] table.pa-docs caption, [dir=rtl] table.pa-docs th, [dir=rtl] table.pa-docs td,
 [dir=rtl] .pa-elig-table th, [dir=rtl] .pa-elig-table td {text-align: right}
@@ -91,3 +93,6 @@ table.pa-docs td.num {text-align: right}
 @media (max-width: 600px) {.pa-elig-table thead {display: none} .pa-elig-table td {display: block; border: 0; padding: 4px 0}
   .pa-elig-table tr {display: block; border-bottom: 1px solid #e5e7eb; padding: 8px 0}}
 """
+# "[dir=rtl] " above: inside the app's content when its header says right to left (no wait for the script)
+RTL_SCOPE = ".gradio-container:has(.pa-header[data-dir=rtl])"
+CSS = CSS.replace("[dir=rtl] ", RTL_SCOPE + " ")

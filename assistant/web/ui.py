@@ -39,7 +39,8 @@ def header_html(ctx: AppContext, name: str | None, role: str, note: str = "", cs
     logout = "/logout?" + urlencode({"csrf": csrf}) if csrf else "/logout"
     who = (i18n.t("header.signed_in", lang, name=f"<strong>{esc(name)}</strong>", role=esc(role))
            + f" · <a href='{esc(logout)}'>{t('header.sign_out')}</a>" if name else t("header.public"))
-    return (f"<div class='pa-header'><h1>{t('app.title')}</h1><p class='pa-who'>{who}{note}</p>"
+    direction = "rtl" if i18n.is_rtl(lang) else "ltr"
+    return (f"<div class='pa-header' data-dir='{direction}' lang='{esc(i18n.base(lang))}'><h1>{t('app.title')}</h1><p class='pa-who'>{who}{note}</p>"
             f"<p class='pa-lead'>{t('header.lead')}</p></div>")
 
 
