@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 E5 = "multilingual-e5-small"
 FINAL = "#pa-chat .pa-answer .pa-text:not(.pa-draft), #pa-chat .pa-notice, #pa-chat .pa-error"
 DIRECTION = "sel => getComputedStyle(document.querySelector(sel)).direction"
+STATE = """() => [document.querySelector('.gradio-container')?.getAttribute('dir'),
+  document.querySelector('.pa-header')?.outerHTML.slice(0, 80), document.querySelectorAll('#pa-chat').length]"""
 CASES = {  # language: (question, the fact in the cited quote, the Ask button's label, the Eligibility tab's label)
     "fr": ("En quelle année le Japon a-t-il commencé à aider le Népal à réformer sa justice pénale ?", "2013",
            "Demander", "Éligibilité"),
@@ -96,11 +98,10 @@ def test_question_in_the_readers_language_cited_answer_labels_and_direction(app,
         assert card.is_visible() and card.locator("mark").inner_text().strip()  # the quote highlighted in its card
         assert page.locator(f"button[role=tab]:has-text('{elig_label}')").count() == 1
         expected = "rtl" if lang == "ar" else "ltr"
-        page.wait_for_function(f"sel => getComputedStyle(document.querySelector(sel)).direction === '{expected}'",
-                               arg="#pa-chat", timeout=WAIT)
-        assert page.evaluate(DIRECTION, "#pa-question textarea") == expected
-        if lang == "ar":  # laid out right to left: the header's text starts at the right edge, the Ask button right of New chat
-            assert page.evaluate(DIRECTION, ".pa-answer .pa-text") == "rtl"
+        assert answer.evaluate("e => getComputedStyle(e).direction") == expected, page.evaluate(STATE)
+        assert page.locator("#pa-question textarea").evaluate("e => getComputedStyle(e).direction") == expected
+        if lang == "ar":  # laid out right to left: the Ask button right of New chat, the page's language Arabic
+            assert page.locator(".gradio-container").first.get_attribute("dir") == "rtl"
             ask_box, new_box = page.locator("#pa-ask").bounding_box(), page.locator("#pa-clear").bounding_box()
             assert ask_box["x"] > new_box["x"]
             assert page.evaluate("() => document.documentElement.lang") == "ar"
@@ -132,7 +133,7 @@ def test_selector_switches_the_interface_at_once_and_keeps_it(app, browser):
         page.click("#pa-lang input")
         page.locator("[role=option]:has-text('Tiếng Việt')").click()
         wait_label(page, "#pa-ask", "Hỏi")  # without a reload
-        assert page.locator("button[role=tab]:has-text('Điều kiện tham gia')").count() == 1
+        page.wait_for_selector("button[role=tab]:has-text('Điều kiện tham gia')", timeout=WAIT)
         page.click("button[role=tab]:has-text('Điều kiện tham gia')")
         page.wait_for_selector("#pa-elig-btn", state="visible", timeout=WAIT)
         assert page.inner_text("#pa-elig-btn").strip() == "Kiểm tra"
@@ -146,8 +147,8 @@ def test_selector_switches_the_interface_at_once_and_keeps_it(app, browser):
         # to Arabic: right to left at once
         page.click("#pa-lang input")
         page.locator("[role=option]:has-text('العربية')").click()
-        page.wait_for_function("sel => getComputedStyle(document.querySelector(sel)).direction === 'rtl'",
-                               arg="#pa-elig-result", timeout=WAIT)
+        page.wait_for_function("() => getComputedStyle(document.querySelector('#pa-elig-btn')).direction === 'rtl'",
+                               timeout=WAIT)
         wait_label(page, "#pa-elig-btn", "تحقّق")
         page.wait_for_function("() => [...document.querySelectorAll('#pa-elig-result .pa-verdict')]"
                                ".every(e => !/[a-z]/.test(e.innerText))", timeout=WAIT)  # the verdicts re-rendered

@@ -56,12 +56,13 @@ def placeholder_html(lang: str) -> str:
 def relabel(lang: str) -> list:
     """Updates for ``AskTab.labelled`` (chat, question, ask, new chat, filters, 4 filter labels, comment, send)."""
     t = lambda key: i18n.t(key, lang)  # noqa: E731
+    rtl = i18n.is_rtl(lang)  # the chat and text boxes set their own direction
     return [
-        gr.update(placeholder=placeholder_html(lang), label=t("ask.conversation")),
-        gr.update(label=t("ask.question"), placeholder=t("ask.question_placeholder")),
+        gr.update(placeholder=placeholder_html(lang), label=t("ask.conversation"), rtl=rtl),
+        gr.update(label=t("ask.question"), placeholder=t("ask.question_placeholder"), rtl=rtl),
         gr.update(value=t("ask.button")), gr.update(value=t("ask.new_chat")), gr.update(label=t("ask.filters")),
         gr.update(label=t("ask.programme")), gr.update(label=t("ask.country")), gr.update(label=t("ask.year")),
-        gr.update(label=t("ask.doc_type")), gr.update(label=t("ask.comment")), gr.update(value=t("ask.send_comment")),
+        gr.update(label=t("ask.doc_type")), gr.update(label=t("ask.comment"), rtl=rtl), gr.update(value=t("ask.send_comment")),
     ]
 
 

@@ -49,11 +49,12 @@ def check(ctx: AppContext, country, role, topic, request, lang: str | None = Non
 def relabel(lang: str) -> list:
     """Updates for the components :func:`build` returns (intro, country, role, topic, button, empty table)."""
     t = lambda key: i18n.t(key, lang)  # noqa: E731
+    rtl = i18n.is_rtl(lang)  # text boxes and Markdown set their own direction
     return [
-        gr.update(value=t("elig.intro")),
-        gr.update(label=t("elig.country"), placeholder=t("elig.country_placeholder")),
-        gr.update(label=t("elig.role"), placeholder=t("elig.role_placeholder")),
-        gr.update(label=t("elig.topic"), placeholder=t("elig.topic_placeholder")),
+        gr.update(value=t("elig.intro"), rtl=rtl),
+        gr.update(label=t("elig.country"), placeholder=t("elig.country_placeholder"), rtl=rtl),
+        gr.update(label=t("elig.role"), placeholder=t("elig.role_placeholder"), rtl=rtl),
+        gr.update(label=t("elig.topic"), placeholder=t("elig.topic_placeholder"), rtl=rtl),
         gr.update(value=t("elig.button")),
     ]
 
