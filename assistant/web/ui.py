@@ -25,13 +25,12 @@ from assistant.web.context import AppContext
 from assistant.web.render import esc, filter_choices, render_documents
 from assistant.web.tabs import UI_ONLY, ask, conversations, documents, eligibility, insights, role_of
 
-
 # Sets the page's direction and language from the selector's value (the app's content, mirrored for Arabic).
 SET_DIR_JS = """(lang) => {
-  const rtl = %s.includes(lang);
+  const rtl = RTL_CODES.includes(lang);
   for (const el of document.querySelectorAll('.gradio-container')) el.setAttribute('dir', rtl ? 'rtl' : 'ltr');
   document.documentElement.setAttribute('lang', lang || 'en');
-}""" % repr([code for code in i18n.UI_LANGUAGES if i18n.is_rtl(code)])
+}""".replace("RTL_CODES", repr([code for code in i18n.UI_LANGUAGES if i18n.is_rtl(code)]))
 
 
 def header_html(ctx: AppContext, name: str | None, role: str, note: str = "", csrf: str = "", lang: str = i18n.DEFAULT) -> str:

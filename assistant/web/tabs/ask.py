@@ -11,7 +11,15 @@ import gradio as gr
 from assistant import i18n
 from assistant.lang import detect
 from assistant.web.context import CITATION_KEYS, AppContext
-from assistant.web.render import esc, make_filters, render_answer, render_draft, render_error, render_status, render_user
+from assistant.web.render import (
+    esc,
+    make_filters,
+    render_answer,
+    render_draft,
+    render_error,
+    render_status,
+    render_user,
+)
 from assistant.web.tabs import UI_ONLY, role_of
 from assistant.web.tabs.conversations import new_conv, persist
 
