@@ -1,12 +1,13 @@
 """Screenshots of the app for the docs: Ask (after one answered question), the saved conversations,
 Documents, the eligibility editor (admins) and Insights, at desktop (1280x800) and phone (390x844)
-widths, into docs/screenshots/.
+widths, into docs/screenshots/; and the Ask tab in French, Vietnamese and Arabic (right to left) over
+corpus/ indexed with the multilingual encoder.
 
 Starts ``python app.py`` on a free port over the existing index (run ``make ingest`` first),
 signed in as a throwaway admin (``--role public`` shows the public demo instead), then stops it.
 Needs Debian's chromium at /usr/bin/chromium (``make chromium``).
 
-    python scripts/screenshots.py [--index-dir index] [--role admin|public] [--out docs/screenshots]
+    python scripts/screenshots.py [--index-dir index] [--role admin|public] [--out docs/screenshots] [--languages-only]
 """
 
 from __future__ import annotations
@@ -146,16 +147,79 @@ def seed_history(audit: Path, feedback_db: Path, days: int = 14) -> None:
                     db.execute("UPDATE feedback SET time = ? WHERE id = ?", (now - day * 86400, fid))
 
 
+# --- the interface in the reader's language ---------------------------------------------------
+LANGUAGE_VIEWS = (  # (file name, Accept-Language, question, viewport): the Ask tab with an answer
+    ("ask-fr-desktop", "fr", "En quelle année le Japon a-t-il commencé à aider le Népal à réformer sa justice pénale ?", "desktop"),
+    ("ask-vi-desktop", "vi", "Việc hỗ trợ quản lý nhà tù ở Myanmar bắt đầu vào năm nào?", "desktop"),
+    ("ask-ar-desktop", "ar", "في أي عام بدأ دعم إدارة السجون في ميانمار؟", "desktop"),  # right to left
+    ("ask-ar-phone", "ar", "في أي عام بدأ دعم إدارة السجون في ميانمار؟", "phone"),
+)
+E5 = "multilingual-e5-small"
+
+
+def shoot_languages(out: Path) -> list[Path]:
+    """French, Vietnamese and Arabic views of the public demo over corpus/ indexed with the multilingual
+    encoder (cross-lingual search needs it): a temporary index and app of their own."""
+    from playwright.sync_api import sync_playwright
+
+    saved = []
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "PA_EMBED_MODEL": E5, "PA_AUDIT_LOG": "", "GRADIO_ANALYTICS_ENABLED": "False"}
+        subprocess.run([sys.executable, "-m", "ingest", str(ROOT / "corpus"), "--index-dir", str(Path(tmp) / "index")],
+                       cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), "--index-dir",
+                                 str(Path(tmp) / "index"), "--feedback-db", str(Path(tmp) / "feedback.sqlite")],
+                                cwd=ROOT, env=env)
+        try:
+            wait_ready(url, proc)
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                for name, lang, question, size in LANGUAGE_VIEWS:
+                    width, height = SIZES[size]
+                    context = browser.new_context(viewport={"width": width, "height": height},
+                                                  extra_http_headers={"Accept-Language": lang})
+                    page = context.new_page()
+                    page.goto(url + "/", wait_until="domcontentloaded")
+                    page.wait_for_selector(".pa-who", timeout=60_000)
+                    page.wait_for_function("l => document.documentElement.lang === l", arg=lang, timeout=60_000)
+                    page.fill("#pa-question textarea", question)
+                    page.click("#pa-ask")
+                    page.wait_for_selector("#pa-chat .pa-sources, #pa-chat .pa-notice", timeout=120_000)
+                    page.wait_for_timeout(1200)
+                    page.evaluate("""() => { document.querySelectorAll('.toast-wrap').forEach(e => e.remove());
+                      const a = document.querySelectorAll('#pa-chat .pa-answer'); a[a.length - 1].scrollIntoView({block: 'start'}); }""")
+                    page.wait_for_timeout(300)
+                    path = out / f"{name}.png"
+                    page.screenshot(path=str(path))
+                    saved.append(path)
+                    context.close()
+                browser.close()
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    return saved
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--index-dir", default=str(ROOT / "index"))
     p.add_argument("--role", choices=("admin", "public"), default="admin")
     p.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    p.add_argument("--languages-only", action="store_true", help="only the French, Vietnamese and Arabic views")
     args = p.parse_args(argv)
     if not Path(CHROMIUM).exists():
         print(f"error: {CHROMIUM} is missing; run `make chromium`", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
+    for path in shoot_languages(args.out):
+        print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    if args.languages_only:
+        return 0
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:

@@ -67,6 +67,24 @@ table.pa-docs td.num {text-align: right}
   #pa-question {min-width: 100% !important; flex-basis: 100% !important}
   #pa-ask-row > button {flex: 1 1 40% !important}
 }
+#pa-top {align-items: flex-start; flex-wrap: nowrap}
+#pa-lang {flex: 0 0 170px !important; min-width: 150px !important}
+@media (max-width: 640px) {#pa-lang {flex-basis: 130px !important; min-width: 120px !important}}
+/* Right-to-left (Arabic): the header says so (data-dir, re-rendered with each language), which turns the
+   app's content right to left at once (a script also sets dir="rtl" on it); the rules that name a side are mirrored */
+[dir=rtl] {direction: rtl}
+[dir=rtl] .pa-header {text-align: right}
+[dir=rtl] table.pa-docs caption, [dir=rtl] table.pa-docs th, [dir=rtl] table.pa-docs td,
+[dir=rtl] .pa-elig-table th, [dir=rtl] .pa-elig-table td {text-align: right}
+[dir=rtl] table.pa-docs td.num {text-align: left}
+[dir=rtl] .pa-notice {border-left: 0; border-right: 4px solid #d97706}
+[dir=rtl] .pa-notices {margin: .3rem 1.1rem .3rem 0}
+[dir=rtl] .pa-reasons {padding-left: 0; padding-right: 18px}
+/* quotes stay in the documents' language: each paragraph takes the direction of its own text */
+[dir=rtl] .pa-passage {border-left: 0; border-right: 3px solid var(--border-color-accent); padding: .1rem .6rem .1rem 0 !important;
+                       unicode-bidi: plaintext}
+[dir=rtl] .pa-q, [dir=rtl] .pa-clause {unicode-bidi: plaintext}
+@media (max-width: 640px) {[dir=rtl] .pa-header {padding-left: 0} [dir=rtl] #pa-top {padding-left: 30px}}
 .pa-elig-table {width: 100%; border-collapse: collapse}
 .pa-elig-table th, .pa-elig-table td {text-align: left; vertical-align: top; padding: 8px; border-bottom: 1px solid #e5e7eb}
 .pa-verdict {font-weight: 600; padding: 2px 8px; border-radius: 10px; white-space: nowrap}
@@ -75,3 +93,6 @@ table.pa-docs td.num {text-align: right}
 @media (max-width: 600px) {.pa-elig-table thead {display: none} .pa-elig-table td {display: block; border: 0; padding: 4px 0}
   .pa-elig-table tr {display: block; border-bottom: 1px solid #e5e7eb; padding: 8px 0}}
 """
+# "[dir=rtl] " above: inside the app's content when its header says right to left (no wait for the script)
+RTL_SCOPE = ".gradio-container:has(.pa-header[data-dir=rtl])"
+CSS = CSS.replace("[dir=rtl] ", RTL_SCOPE + " ")

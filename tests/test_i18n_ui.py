@@ -1,0 +1,77 @@
+"""The interface's strings in the reader's language (no browser): the Eligibility table's verdicts and
+headings, the answer's language when the question does not show one, the language a page opens in."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import i18n
+from assistant.web.render import render_eligibility
+from assistant.web.tabs import ask, eligibility
+from assistant.web.ui import choose_language, header_html
+
+RESULT = {"notices": [], "programmes": [
+    {"title": "Prison management in Myanmar", "verdict": verdict, "format": ["seminar"], "since": 2015,
+     "reasons": [{"effect": effect, "text": "Open to prison officers.", "clause": "Prison officers may attend.",
+                  "doc_id": "programmes/myanmar.pdf", "page": 2, "title": "Myanmar programme"}]}
+    for verdict, effect in (("eligible", "meets"), ("not eligible", "fails"), ("depends", "uncertain"))]}
+
+
+@pytest.mark.parametrize("lang", i18n.UI_LANGUAGES)
+def test_eligibility_table_in_each_interface_language(lang):
+    html = eligibility.localise_table(render_eligibility(RESULT), lang)
+    for word in ("eligible", "not eligible", "depends"):
+        assert f">{i18n.verdict(word, lang)}</span>" in html
+    assert f"<th>{i18n.t('elig.col_why', lang)}</th>" in html
+    assert "Prison officers may attend." in html  # the clause stays verbatim
+    if lang != "en":
+        assert ">eligible</span>" not in html and "<th>Why (the clause behind it)</th>" not in html
+    empty = eligibility.localise_table(render_eligibility(None), lang)
+    assert i18n.t("elig.empty", lang) in empty
+
+
+def test_translated_strings_are_escaped_in_the_table(monkeypatch):
+    monkeypatch.setitem(i18n.catalogue()["fr"], "verdict.eligible", "<b>oui</b>")
+    html = eligibility.localise_table(render_eligibility(RESULT), "fr")
+    assert "&lt;b&gt;oui&lt;/b&gt;" in html and "<b>oui" not in html
+
+
+@pytest.mark.parametrize("question,selected,expected", [
+    ("Myanmar?", "fr", "fr"),  # too short to tell: the interface's language
+    ("2015", "ar", "ar"),
+    ("Depuis quand le Japon aide-t-il le Myanmar ?", "en", None),  # the question's own language wins (service detects)
+    ("When did the Nepal programme start?", "vi", None),
+    ("Việc hỗ trợ quản lý nhà tù ở Myanmar bắt đầu vào năm nào?", "fr", None),
+    ("Myanmar?", None, None),
+    ("Myanmar?", "pt-BR", "pt"),
+])
+def test_reader_language_from_the_selector_only_when_the_question_does_not_show_one(question, selected, expected):
+    assert ask.reader_language(question, selected) == expected
+
+
+class Request:
+    def __init__(self, accept: str | None):
+        self.headers = {"accept-language": accept} if accept is not None else {}
+        self.username = None
+
+
+@pytest.mark.parametrize("stored,accept,expected", [
+    ("", "fr-CH, fr;q=0.9, en;q=0.8", "fr"), (None, "ar-EG", "ar"), ("vi", "fr", "vi"),  # the browser's choice wins
+    ("xx", "zh-CN", "zh"), ("", None, "en"), ("", "ja", "en"),
+])
+def test_choose_language(stored, accept, expected):
+    assert choose_language(stored, Request(accept)) == expected
+
+
+def test_relabel_updates_every_labelled_component():
+    fr = ask.relabel("fr")
+    assert len(fr) == 11 and fr[2]["value"] == "Demander" and fr[1]["placeholder"].startswith("Posez une question")
+    assert "Posez une question" in fr[0]["placeholder"]
+    ar = eligibility.relabel("ar")
+    assert len(ar) == 5 and ar[4]["value"] == i18n.t("elig.button", "ar")
+
+
+def test_header_in_the_readers_language_escapes_the_name():
+    html = header_html(None, "<x>", "partner", lang="vi")
+    assert "Đăng xuất" in html and "&lt;x&gt;" in html and "<x>" not in html
+    assert i18n.t("header.public", "ru") in header_html(None, None, "public", lang="ru")
