@@ -125,3 +125,19 @@ def test_empty_index_says_how_to_fill_it(make_settings):
     assert answer.text == EMPTY_INDEX and answer.kind == "empty_index" and "ingest" in answer.text
     health = assistant.health()
     assert health["ready"] is False and health["status"] == "no documents indexed"
+
+
+def test_public_demo_conversation_goes_to_the_browser_as_json_and_back():
+    """The public demo keeps the conversation in the browser: what is sent must pass Gradio's orjson
+    (integer dict keys made every answer fail with 'Dict key must be str') and come back the same."""
+    import orjson
+    from types import SimpleNamespace
+
+    from assistant.web.tabs.conversations import from_browser, new_conv, to_browser
+
+    conv = new_conv()
+    conv.update(display=[{"role": "user", "content": "When did the Nepal programme start?"}],
+                turns=["When did the Nepal programme start?"], records={0: {"answer": "2013"}, 3: {"answer": "x"}})
+    sent = to_browser(SimpleNamespace(users=None), conv)
+    back = from_browser(orjson.loads(orjson.dumps(sent)))
+    assert back["records"] == conv["records"] and back["turns"] == conv["turns"] and back["display"] == conv["display"]

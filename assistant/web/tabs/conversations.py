@@ -89,7 +89,9 @@ def to_browser(ctx: AppContext, conv: dict[str, Any] | None) -> Any:
         return None
     if ctx.users is not None:
         return {"id": conv.get("id")}
-    return {"display": conv["display"], "turns": conv["turns"], "records": conv["records"]}
+    # sent as JSON (Gradio's orjson refuses integer keys): the answer records keyed by their index as text
+    return {"display": conv["display"], "turns": conv["turns"],
+            "records": {str(k): v for k, v in conv["records"].items()}}
 
 
 # --- handlers ---------------------------------------------------------------------------------
