@@ -188,8 +188,10 @@ def shoot_languages(out: Path) -> list[Path]:
                     page.click("#pa-ask")
                     page.wait_for_selector("#pa-chat .pa-sources, #pa-chat .pa-notice", timeout=120_000)
                     page.wait_for_timeout(1200)
-                    page.evaluate("""() => { document.querySelectorAll('.toast-wrap').forEach(e => e.remove());
-                      const a = document.querySelectorAll('#pa-chat .pa-answer'); a[a.length - 1].scrollIntoView({block: 'start'}); }""")
+                    if page.locator(".toast-body").count():
+                        raise SystemExit(f"{name}: the page shows an error: {page.inner_text('.toast-body')}")
+                    page.evaluate("""() => { const a = document.querySelectorAll('#pa-chat .pa-answer');
+                      a[a.length - 1].scrollIntoView({block: 'start'}); }""")
                     page.wait_for_timeout(300)
                     path = out / f"{name}.png"
                     page.screenshot(path=str(path))
