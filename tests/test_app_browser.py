@@ -15,13 +15,11 @@ import pytest
 
 from assistant.web.users import add_user
 from reliability.harness import AppProcess
+from tests.browser_kit import chromium, need_chromium, serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 USERS = {"pat": ("partner", "partner-pass-1"), "sam": ("staff", "staff-pass-1"), "ada": ("admin", "admin-pass-1")}
 STAFF_DOC = "internal/staff-note-nominations.md"
 STAFF_MARK = "STAFF-ONLY-NOTE-01"
@@ -32,29 +30,20 @@ WAIT = 90_000  # ms
 
 @pytest.fixture(scope="module")
 def app_server(real_index, tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian chromium is missing: run `make chromium` (make test does it)")
+    need_chromium()
     base = tmp_path_factory.mktemp("browser")
     shutil.copytree(real_index.index_dir, base / "index")
     shutil.copytree(ROOT / "corpus", base / "corpus")  # uploads go to this copy, never to the repository
     for name, (role, password) in USERS.items():
         add_user(base / "users.yaml", name, role, password)
-    app = AppProcess(base, base / "index", users_file=base / "users.yaml", corpus_dir=base / "corpus").start()
-    try:
-        app.wait_ready(120)
+    with serving(AppProcess(base, base / "index", users_file=base / "users.yaml", corpus_dir=base / "corpus")) as app:
         yield {"url": app.url, "feedback_db": base / "feedback.sqlite", "base": base}
-    finally:
-        app.stop()
 
 
 @pytest.fixture(scope="module")
 def browser(app_server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 class Session:

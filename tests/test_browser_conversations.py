@@ -12,7 +12,8 @@ import pytest
 
 from assistant.web.users import add_user
 from reliability.harness import AppProcess
-from tests.test_app_browser import CHROMIUM, CHROMIUM_ARGS, USERS, WAIT
+from tests.browser_kit import chromium, need_chromium, serving
+from tests.test_app_browser import USERS, WAIT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -23,28 +24,19 @@ VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844)}
 
 @pytest.fixture(scope="module")
 def app(real_index, tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian chromium is missing: run `make chromium`")
+    need_chromium()
     base = tmp_path_factory.mktemp("browser-conv")
     shutil.copytree(real_index.index_dir, base / "index")
     for name, (role, password) in USERS.items():
         add_user(base / "users.yaml", name, role, password)
-    server = AppProcess(base, base / "index", users_file=base / "users.yaml").start()
-    try:
-        server.wait_ready(120)
+    with serving(AppProcess(base, base / "index", users_file=base / "users.yaml")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
 def browser(app):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def open_app(page, url: str, name: str) -> None:

@@ -13,8 +13,9 @@ import pytest
 
 from assistant.web.users import add_user
 from reliability.harness import AppProcess
+from tests.browser_kit import chromium, need_chromium, serving
 from tests.docfactory import make_pdf
-from tests.test_app_browser import CHROMIUM, CHROMIUM_ARGS, USERS, WAIT
+from tests.test_app_browser import USERS, WAIT
 from tests.test_browser_conversations import ask, open_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -25,29 +26,20 @@ VIEWPORTS = {"desktop": (1280, 900), "phone": (390, 844)}
 
 @pytest.fixture(scope="module")
 def app(real_index, tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian chromium is missing: run `make chromium`")
+    need_chromium()
     base = tmp_path_factory.mktemp("browser-elig-editor")
     shutil.copytree(real_index.index_dir, base / "index")
     shutil.copytree(ROOT / "corpus", base / "corpus")  # uploads and the catalogue are written to this copy
     for name, (role, password) in USERS.items():
         add_user(base / "users.yaml", name, role, password)
-    server = AppProcess(base, base / "index", users_file=base / "users.yaml", corpus_dir=base / "corpus").start()
-    try:
-        server.wait_ready(120)
+    with serving(AppProcess(base, base / "index", users_file=base / "users.yaml", corpus_dir=base / "corpus")) as server:
         yield server, base / "corpus"
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
 def browser(app):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def description(path: Path, name: str) -> Path:

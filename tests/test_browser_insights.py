@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import shutil
 import time
-from pathlib import Path
 
 import pytest
 
 from assistant.web.feedback import FeedbackStore
 from assistant.web.users import add_user
 from reliability.harness import AppProcess
-from tests.test_app_browser import CHROMIUM, CHROMIUM_ARGS, USERS, WAIT
+from tests.browser_kit import chromium, serving
+from tests.test_app_browser import USERS, WAIT
 from tests.test_browser_conversations import open_app
 from tests.test_insights import seed_audit
 
@@ -31,25 +31,15 @@ def app(real_index, tmp_path_factory):
     store = FeedbackStore(base / "feedback.sqlite")
     store.add("When did the Nepal programme start?", "In 2012 [1].", [], 1, "", "partner")
     store.add("Who funds the Nepal programme?", "The documents do not cover this.", [], -1, "JICA funds it", "partner")
-    server = AppProcess(base, base / "index", users_file=base / "users.yaml", env={"PA_AUDIT_LOG": str(base / "audit.jsonl")})
-    server.start()
-    try:
-        server.wait_ready(120)
+    env = {"PA_AUDIT_LOG": str(base / "audit.jsonl")}
+    with serving(AppProcess(base, base / "index", users_file=base / "users.yaml", env=env)) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
 def browser(app):
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian chromium is missing: run `make chromium`")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.mark.parametrize("viewport", [(1280, 900), (390, 844)], ids=["desktop", "phone"])

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from reliability.harness import AppProcess
-from tests.test_app_browser import CHROMIUM, CHROMIUM_ARGS, WAIT
+from tests.browser_kit import chromium, need_chromium, serving
+from tests.test_app_browser import WAIT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -34,28 +35,19 @@ def app(tmp_path_factory):
     from assistant.settings import Settings
     from ingest.pipeline import sync
 
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian chromium is missing: run `make chromium`")
+    need_chromium()
     base = tmp_path_factory.mktemp("browser-lang")
     settings = Settings(index_dir=base / "index", embed_model=E5, audit_log=None, feedback_db=base / "feedback.sqlite")
     report = sync([ROOT / "corpus"], settings)
     assert report.status == "ok", report.to_dict()
-    server = AppProcess(base, base / "index", env={"PA_EMBED_MODEL": E5}).start()
-    try:
-        server.wait_ready(180)
+    with serving(AppProcess(base, base / "index", env={"PA_EMBED_MODEL": E5}), 180) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
 def browser(app):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def open_page(browser, url: str, accept_language: str, width: int = 1280, height: int = 800):

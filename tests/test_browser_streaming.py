@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from reliability.harness import AppProcess
-from tests.test_app_browser import CHROMIUM, CHROMIUM_ARGS, WAIT
+from tests.browser_kit import CHROMIUM, CHROMIUM_ARGS
+from tests.test_app_browser import WAIT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -130,8 +130,9 @@ def test_empty_index_says_how_to_fill_it(make_settings):
 def test_public_demo_conversation_goes_to_the_browser_as_json_and_back():
     """The public demo keeps the conversation in the browser: what is sent must pass Gradio's orjson
     (integer dict keys made every answer fail with 'Dict key must be str') and come back the same."""
-    import orjson
     from types import SimpleNamespace
+
+    import orjson
 
     from assistant.web.tabs.conversations import from_browser, new_conv, to_browser
 

@@ -45,7 +45,7 @@ def test_empty_index_in_api_health_and_browser(tmp_path, viewport):
     from playwright.sync_api import sync_playwright
 
     from reliability.harness import AppProcess
-    from tests.test_app_browser import CHROMIUM, CHROMIUM_ARGS
+    from tests.browser_kit import CHROMIUM, CHROMIUM_ARGS
 
     app = AppProcess(tmp_path, tmp_path / "index", env={"PA_EMBED_MODEL": "hash"}).start()
     try:
