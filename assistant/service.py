@@ -276,9 +276,9 @@ class Assistant:
         timings["retrieve_ms"] = _ms(t)
         paths = self.source_paths()
 
-        # a question in another language than the passages' (either way round) is scored across languages;
-        # a Vietnamese question over Vietnamese passages is not
-        cross = bool(passages) and not same_language(reader, detect(" ".join(p.text for p in passages[:3])))
+        # a question in another language than the passages' (either way round) is scored across languages
+        cross = crosslingual.keyword_weight(reader) < 1.0 or bool(passages) and not same_language(
+            reader, detect(" ".join(p.text for p in passages[:3])))
         t = time.perf_counter()
         draft_text, declined, reason = "", not passages, "nothing retrievable for this reader" if not passages else ""
         if passages:
