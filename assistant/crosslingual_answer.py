@@ -72,7 +72,7 @@ def draft(question: str, passages, backend, scorer, embedder, max_sentences: int
     """An answer of one or two quoted sentences (each with its passage marker), or a decline."""
     if not is_multilingual(embedder):
         return Draft("", declined=True, reason="the question's language differs from the documents' and the "
-                     f"encoder is not multilingual (set embed_model to {E5_MODEL})")
+                     f"encoder is not multilingual (set multilingual_model to {E5_MODEL} and run the ingestion again)")
     cands = list(dict.fromkeys((sentence, n) for sentence, n, _ in backend.candidates(passages)))
     if not cands:
         return Draft("", declined=True, reason="no passage has a sentence to quote")

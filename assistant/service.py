@@ -71,6 +71,7 @@ class Assistant:
         self._manifest: Manifest | None = None
         self._manifest_mtime: float | None = None
         self._retriever: Retriever | None = None
+        self._companion: Any = False  # the multilingual index's Assistant, made on first use (None: none configured)
         self._lock = threading.RLock()
         self._audit_lock = threading.Lock()
 
@@ -117,6 +118,31 @@ class Assistant:
         if p >= model.threshold:
             return ""
         return f"the passages are unlikely to answer this (answer confidence {p:.2f} < {model.threshold:.2f})"
+
+    @property
+    def companion(self) -> Assistant | None:
+        """The multilingual index beside this one (setting multilingual_model), or None when none is configured or
+        it holds nothing yet (an index built before it was configured: the next ingestion builds it)."""
+        with self._lock:
+            if self._companion is False:
+                settings = self.settings.companion
+                self._companion = Assistant(settings) if settings is not None else None
+            companion = self._companion
+        if companion is None:
+            return None
+        try:
+            return companion if companion.manifest.docs else None
+        except Exception as exc:  # an unreadable second index must not take English answers down
+            log.warning("multilingual index not usable: %s", exc)
+            return None
+
+    def _engine_for(self, reader: str) -> Assistant:
+        """Who answers a reader of ``reader``: the multilingual index for other languages than English, when built."""
+        from assistant import crosslingual
+
+        if crosslingual.keyword_weight(reader) < 1.0:
+            return self.companion or self
+        return self
 
     def refresh(self) -> None:
         """Reload the manifest and keyword index when an ingestion has changed them."""
@@ -199,7 +225,19 @@ class Assistant:
             "backend": self.settings.backend,
             "settings_hash": self.settings.settings_hash,
             "index_version": self.manifest.version,
+            "multilingual_index": self._companion_health(),
         }
+
+    def _companion_health(self) -> dict[str, Any] | None:
+        """The multilingual index's model and whether it holds what the main index holds (None: not configured)."""
+        settings = self.settings.companion
+        if settings is None:
+            return None
+        companion = self.companion
+        built = set(companion.manifest.docs) if companion is not None else set()
+        missing = len(set(self.manifest.docs) - built)
+        return {"model": settings.embed_model, "ready": companion is not None and not missing,
+                **({"hint": "run the ingestion again (python -m ingest corpus) to build it"} if missing else {})}
 
     # --- questions ----------------------------------------------------------------------
     def retrieve(
@@ -272,13 +310,18 @@ class Assistant:
             return
 
         t = time.perf_counter()
-        passages = self.retrieve(query, role, filters, keyword_weight=crosslingual.keyword_weight(reader))
-        timings["retrieve_ms"] = _ms(t)
+        engine = self._engine_for(reader)  # this index, or the multilingual one beside it
+        passages = engine.retrieve(query, role, filters, keyword_weight=crosslingual.keyword_weight(reader))
         paths = self.source_paths()
 
         # a question in another language than the passages' (either way round) is scored across languages
         cross = crosslingual.keyword_weight(reader) < 1.0 or bool(passages) and not same_language(
             reader, detect(" ".join(p.text for p in passages[:3])))
+        if cross and engine is self and (companion := self.companion) is not None:
+            # e.g. an English question that found Vietnamese passages: the multilingual encoder reads both
+            engine = companion
+            passages = engine.retrieve(query, role, filters, keyword_weight=crosslingual.keyword_weight(reader))
+        timings["retrieve_ms"] = _ms(t)
         t = time.perf_counter()
         draft_text, declined, reason = "", not passages, "nothing retrievable for this reader" if not passages else ""
         if passages:
@@ -287,13 +330,13 @@ class Assistant:
                 if self.settings.backend == "extractive" and cross:
                     from assistant import crosslingual_answer  # a foreign question: scored across languages
 
-                    draft = crosslingual_answer.draft(query, passages, self.backend, self.scorer, self.embedder)
+                    draft = crosslingual_answer.draft(query, passages, engine.backend, engine.scorer, engine.embedder)
                     draft_text, declined, reason = draft.text, draft.declined, draft.reason
                 elif self.settings.backend == "extractive":
-                    draft = self.backend.draft(query, passages)
+                    draft = engine.backend.draft(query, passages)
                     draft_text, declined, reason = draft.text, draft.declined, draft.reason
                 else:
-                    for piece in self.backend.stream(query, passages, lang=reader):
+                    for piece in self.backend.stream(query, passages, lang=reader):  # one model, either index
                         parts.append(piece)
                         yield {"type": "draft", "text": "".join(parts)}
                     from assistant.backends.prompt import DECLINE_TOKEN
@@ -305,14 +348,14 @@ class Assistant:
                 notices.append(f"The answer model failed: {exc}")
                 declined, reason = True, "backend error"
         timings["answer_ms"] = _ms(t)
-        if not declined and self.decline_model is not None and not cross:  # fitted on English
+        if not declined and engine.decline_model is not None and not cross:  # fitted on English
             t = time.perf_counter()
-            reason = self._model_declines(query, passages)
+            reason = engine._model_declines(query, passages)
             declined = bool(reason)
             timings["decline_ms"] = _ms(t)
 
         t = time.perf_counter()
-        checked = check(draft_text, passages, self.scorer, self.settings.support_min_score, source_paths=paths) if not declined else None
+        checked = check(draft_text, passages, engine.scorer, self.settings.support_min_score, source_paths=paths) if not declined else None
         timings["verify_ms"] = _ms(t)
         if checked is not None and checked.dropped:
             notices.append(f"{len(checked.dropped)} sentence(s) without support in the documents were removed.")
@@ -330,7 +373,7 @@ class Assistant:
             notices=tuple(notices + ([f"Declined: {reason}."] if declined and reason else [])),
             timings=timings,
             settings_hash=self.settings.settings_hash,
-            index_version=self.manifest.version,
+            index_version=engine.manifest.version,
             backend=self.settings.backend,
         )
         answer = crosslingual.localise(answer, reader) if self.settings.backend == "extractive" or declined else answer

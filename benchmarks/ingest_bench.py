@@ -356,7 +356,8 @@ def run(workdir: Path, copies: int, repeat: int, limit: int | None, embedder, st
     same weights (on :mod:`assistant.bert`); ``hf_model``: llama-index's. All loaded, all fp32."""
     from assistant.settings import Settings
 
-    settings_kwargs = {"audit_log": None, "feedback_db": workdir / "feedback.sqlite"}
+    # one encoder per row: the multilingual index beside the main one is its own row (b3, ours with e5 alone)
+    settings_kwargs = {"audit_log": None, "feedback_db": workdir / "feedback.sqlite", "multilingual_model": "off"}
     base = Settings(index_dir=workdir / "scratch-index", **settings_kwargs)
     folder = workdir / "docs"
     started = time.perf_counter()

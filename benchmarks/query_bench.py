@@ -49,7 +49,9 @@ ROLE = "public"
 def _settings(root: Path, **extra):
     from assistant.settings import Settings
 
-    return Settings(index_dir=root / "index", audit_log=root / "audit.jsonl", feedback_db=root / "feedback.sqlite", **extra)
+    # English questions over the main index (the multilingual one beside it is not consulted for them)
+    return Settings(index_dir=root / "index", audit_log=root / "audit.jsonl", feedback_db=root / "feedback.sqlite",
+                    multilingual_model="off", **extra)
 
 
 def build(root: Path, size: int, seed: int = 0) -> dict[str, Any]:
@@ -337,7 +339,8 @@ def _child_startup(args: argparse.Namespace) -> dict[str, Any]:
         extra = {"chroma_host": args.chroma_host, "chroma_port": args.chroma_port} if args.chroma_host else {}
         root = Path(args.index_dir).parent
         settings = Settings(
-            index_dir=Path(args.index_dir), audit_log=root / "audit-child.jsonl", feedback_db=root / "fb-child.sqlite", **extra
+            index_dir=Path(args.index_dir), audit_log=root / "audit-child.jsonl", feedback_db=root / "fb-child.sqlite",
+            multilingual_model="off", **extra
         )
         assistant = Assistant(settings)
         assistant.warm_up()

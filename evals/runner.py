@@ -90,7 +90,7 @@ def docs_index(folder: Path, settings, cache_dir: Path, log: Callable[[str], Non
     marker = target / ".eval-index.json"
     from ingest.loaders import PARSER_VERSION
 
-    current = marker.is_file() and _marker_parser(marker) == PARSER_VERSION
+    current = marker.is_file() and _marker_parser(marker) == PARSER_VERSION and _companion_built(doc_settings)
     info = {"docs": str(folder), "key": key, "index_dir": str(target), "reused": current}
     if current:
         log(f"using the cached index of {folder} ({target})")
@@ -110,6 +110,15 @@ def docs_index(folder: Path, settings, cache_dir: Path, log: Callable[[str], Non
         log(f"warning: skipped {failure['path']}: {failure['reason']}")
     marker.write_text(json.dumps({"key": key, "docs": str(folder), "parser": PARSER_VERSION, "report": data}, indent=1), encoding="utf-8")
     return doc_settings, info
+
+
+def _companion_built(settings) -> bool:
+    """Whether the multilingual index beside the main one (Settings.companion) is there, when one is wanted (a
+    cache made before it was, or with it turned off, is brought up to date by an incremental sync)."""
+    from assistant.store import Manifest
+
+    companion = settings.companion
+    return companion is None or bool(Manifest.load(companion).docs)
 
 
 def _marker_parser(marker: Path) -> int | None:

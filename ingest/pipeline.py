@@ -64,6 +64,7 @@ class SyncReport:
     seconds: float = 0.0
     dry_run: bool = False
     index_version: str = ""
+    companion: dict[str, Any] | None = None  # the multilingual index's own pass (Settings.companion), if any
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
@@ -87,6 +88,7 @@ class SyncReport:
             "cache_hits": self.cache_hits,
             "seconds": round(self.seconds, 3),
             "index_version": self.index_version,
+            **({"multilingual_index": self.companion} if self.companion else {}),
         }
 
 
@@ -222,6 +224,29 @@ def sync(
     A full disk surfaces as ``OSError(ENOSPC)`` whichever layer hit it (SQLite and Chroma raise their
     own kinds); re-running once there is space again converges, as after a crash.
     """
+    report = _sync_one(paths, settings, dry_run=dry_run, wait=wait, progress=progress, embedder=embedder, store=store)
+    companion = settings.companion
+    if companion is not None and not dry_run:
+        # the multilingual index beside the main one (setting multilingual_model): the same documents, its own
+        # encoder, collections, keyword index and manifest; unchanged files are skipped there as here
+        (progress or (lambda event, data: None))("companion", {"model": companion.embed_model})
+        extra = _sync_one(paths, companion, dry_run=False, wait=wait, progress=progress, embedder=None, store=None)
+        report.companion = {"model": companion.embed_model, "status": extra.status, "chunks": extra.chunks_written,
+                            "embedded": extra.chunks_embedded, "seconds": round(extra.seconds, 3)}
+        report.seconds += extra.seconds
+    return report
+
+
+def _sync_one(
+    paths: list[Path],
+    settings: Settings,
+    *,
+    dry_run: bool,
+    wait: bool,
+    progress: ProgressFn | None,
+    embedder: Embedder | None,
+    store: ChromaStore | None,
+) -> SyncReport:
     try:
         return _sync(paths, settings, dry_run=dry_run, wait=wait, progress=progress, embedder=embedder, store=store)
     except (OSError, ValueError, LookupError, IngestBusyError):
@@ -590,7 +615,16 @@ def recover(settings: Settings, store: ChromaStore | None = None) -> bool:
 
 
 def remove_document(doc_id: str, settings: Settings, store: ChromaStore | None = None) -> DocRecord:
-    """Delete one document from the index (store, keyword index and manifest) in one step."""
+    """Delete one document from the index (store, keyword index and manifest) in one step, and from the
+    multilingual index beside it when there is one."""
+    rec = _remove_one(doc_id, settings, store)
+    companion = settings.companion
+    if companion is not None and doc_id in Manifest.load(companion).docs:
+        _remove_one(doc_id, companion, None)
+    return rec
+
+
+def _remove_one(doc_id: str, settings: Settings, store: ChromaStore | None) -> DocRecord:
     with index_lock(settings):
         manifest = Manifest.load(settings)
         rec = manifest.docs.get(doc_id)

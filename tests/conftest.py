@@ -27,6 +27,11 @@ if not os.environ.get("PA_MODEL_CACHE_DIR"):
     os.environ["PA_MODEL_CACHE_DIR"] = tempfile.mkdtemp(prefix="pa-test-models-")
 
 
+# No multilingual index beside the main one unless a test asks for it (tests/test_multilingual_index.py): most
+# tests build small indexes many times, and a second encoder pass each time would double the suite's time.
+os.environ.setdefault("PA_MULTILINGUAL_MODEL", "off")
+
+
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch):
     """Tests never reach the network: only loopback connections are allowed."""
