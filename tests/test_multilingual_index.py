@@ -129,7 +129,6 @@ def test_real_pair_over_the_sample_corpus(tmp_path_factory):
     """MiniLM answers English, multilingual-e5-small beside it answers French and Vietnamese with the fact quoted."""
     from assistant.service import Assistant
     from ingest.pipeline import sync
-
     from tests.conftest import CORPUS
 
     base = tmp_path_factory.mktemp("dual")
