@@ -278,7 +278,7 @@ def run_encoder(embedder, texts: list[str]) -> dict[str, Any]:
     return {"seconds": seconds, "cpu_s": time.process_time() - cpu, "chunks": len(texts)}
 
 
-def run_ours(folder: Path, index_dir: Path, embedder, settings_kwargs: dict) -> dict[str, Any]:
+def run_ours(folder: Path, index_dir: Path, embedder, settings_kwargs: dict, companion=None) -> dict[str, Any]:
     from assistant.settings import Settings
     from ingest.pipeline import sync
 
@@ -294,7 +294,7 @@ def run_ours(folder: Path, index_dir: Path, embedder, settings_kwargs: dict) -> 
     with timed_manifest_saves() as saves:
         cpu = time.process_time()
         started = time.perf_counter()
-        report = sync([folder], settings, embedder=timed, store=store, progress=progress)
+        report = sync([folder], settings, embedder=timed, store=store, progress=progress, companion_embedder=companion)
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu
     if report.status != "ok":
@@ -382,10 +382,11 @@ def run(workdir: Path, copies: int, repeat: int, limit: int | None, embedder, st
     e5 = E5Embedder(batch_size=base.embed_batch_size, int8=True, cache_dir=workdir / "models")
     e5.embed(texts[:8])
     samples: dict[str, list[dict[str, Any]]] = {
-        k: [] for k in ("raw", "encoder", "ours", "llamaindex", "encoder_int8", "ours_int8", "encoder_e5", "ours_e5")
+        k: [] for k in ("raw", "encoder", "ours", "llamaindex", "encoder_int8", "ours_int8", "encoder_e5", "ours_e5",
+                        "ours_default")
     }
     last_ours = None
-    order = ["raw", "ours", "llamaindex", "encoder", "encoder_int8", "ours_int8", "encoder_e5", "ours_e5"]
+    order = ["raw", "ours", "llamaindex", "encoder", "encoder_int8", "ours_int8", "encoder_e5", "ours_e5", "ours_default"]
     for r in range(repeat):
         # Rotate the order each round, so a burst of outside load does not always hit the same variant.
         for variant in order[r % len(order) :] + order[: r % len(order)]:
@@ -399,6 +400,11 @@ def run(workdir: Path, copies: int, repeat: int, limit: int | None, embedder, st
                 extra = {"embed_model": "multilingual-e5-small"} if variant == "ours_e5" else {}
                 got = run_ours(folder, workdir / f"{variant}-{r}", int8 if variant == "ours_int8" else e5,
                                {**settings_kwargs, **extra})
+                shutil.rmtree(got.pop("settings").index_dir, ignore_errors=True)
+                samples[variant].append(got)
+            elif variant == "ours_default":  # the defaults: int8 MiniLM, and the multilingual index beside it
+                got = run_ours(folder, workdir / f"{variant}-{r}", int8,
+                               {**settings_kwargs, "multilingual_model": "multilingual-e5-small"}, companion=e5)
                 shutil.rmtree(got.pop("settings").index_dir, ignore_errors=True)
                 samples[variant].append(got)
             elif variant == "encoder_e5":

@@ -218,8 +218,10 @@ def sync(
     progress: ProgressFn | None = None,
     embedder: Embedder | None = None,
     store: ChromaStore | None = None,
+    companion_embedder: Embedder | None = None,
 ) -> SyncReport:
-    """Bring the index in step with ``paths``; see the module docstring for the guarantees.
+    """Bring the index in step with ``paths``, and the multilingual index beside it when configured
+    (``companion_embedder``: its encoder, already loaded); see the module docstring for the guarantees.
 
     A full disk surfaces as ``OSError(ENOSPC)`` whichever layer hit it (SQLite and Chroma raise their
     own kinds); re-running once there is space again converges, as after a crash.
@@ -230,7 +232,8 @@ def sync(
         # the multilingual index beside the main one (setting multilingual_model): the same documents, its own
         # encoder, collections, keyword index and manifest; unchanged files are skipped there as here
         (progress or (lambda event, data: None))("companion", {"model": companion.embed_model})
-        extra = _sync_one(paths, companion, dry_run=False, wait=wait, progress=progress, embedder=None, store=None)
+        extra = _sync_one(paths, companion, dry_run=False, wait=wait, progress=progress, embedder=companion_embedder,
+                          store=None)
         report.companion = {"model": companion.embed_model, "status": extra.status, "chunks": extra.chunks_written,
                             "embedded": extra.chunks_embedded, "seconds": round(extra.seconds, 3)}
         report.seconds += extra.seconds

@@ -1,7 +1,6 @@
 """Screenshots of the app for the docs: Ask (after one answered question), the saved conversations,
 Documents, the eligibility editor (admins) and Insights, at desktop (1280x800) and phone (390x844)
-widths, into docs/screenshots/; and the Ask tab in French, Vietnamese and Arabic (right to left) over
-corpus/ indexed with the multilingual encoder.
+widths, into docs/screenshots/; and the Ask tab in French, Vietnamese and Arabic (right to left).
 
 Starts ``python app.py`` on a free port over the existing index (run ``make ingest`` first),
 signed in as a throwaway admin (``--role public`` shows the public demo instead), then stops it.
@@ -154,23 +153,18 @@ LANGUAGE_VIEWS = (  # (file name, Accept-Language, question, viewport): the Ask 
     ("ask-ar-desktop", "ar", "في أي عام بدأ دعم إدارة السجون في ميانمار؟", "desktop"),  # right to left
     ("ask-ar-phone", "ar", "في أي عام بدأ دعم إدارة السجون في ميانمار؟", "phone"),
 )
-E5 = "multilingual-e5-small"
-
-
-def shoot_languages(out: Path) -> list[Path]:
-    """French, Vietnamese and Arabic views of the public demo over corpus/ indexed with the multilingual
-    encoder (cross-lingual search needs it): a temporary index and app of their own."""
+def shoot_languages(out: Path, index_dir: str) -> list[Path]:
+    """French, Vietnamese and Arabic views of the public demo over the index as `make ingest` builds it (the
+    multilingual index beside the main one answers these readers)."""
     from playwright.sync_api import sync_playwright
 
     saved = []
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "PA_EMBED_MODEL": E5, "PA_AUDIT_LOG": "", "GRADIO_ANALYTICS_ENABLED": "False"}
-        subprocess.run([sys.executable, "-m", "ingest", str(ROOT / "corpus"), "--index-dir", str(Path(tmp) / "index")],
-                       cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+        env = {**os.environ, "PA_AUDIT_LOG": "", "GRADIO_ANALYTICS_ENABLED": "False"}
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), "--index-dir",
-                                 str(Path(tmp) / "index"), "--feedback-db", str(Path(tmp) / "feedback.sqlite")],
+                                 index_dir, "--feedback-db", str(Path(tmp) / "feedback.sqlite")],
                                 cwd=ROOT, env=env)
         try:
             wait_ready(url, proc)
@@ -218,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {CHROMIUM} is missing; run `make chromium`", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
-    for path in shoot_languages(args.out):
+    for path in shoot_languages(args.out, args.index_dir):
         print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     if args.languages_only:
         return 0

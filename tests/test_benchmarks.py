@@ -195,6 +195,8 @@ def test_quick_run_on_a_tiny_size_writes_every_section(tmp_path):
     assert "| 200 | embedded | ours `retrieve`" in text and "| 200 | server | ours `retrieve`" in text
     assert "search only (query vector cached)" in text
     assert "fake (stored)" in text  # the query rows say their stored vectors are fake
+    # the defaults' row: both indexes written, one chunk count
+    assert "| (b4) ours with the defaults" in text and "`multilingual_model: off` gives back" in text
 
     results = json.loads(raw.read_text(encoding="utf-8"))
     ratios = results["ratios"]

@@ -78,6 +78,8 @@ def run_reindex(ctx: AppContext, log_lines: list[str]):
             log_lines.append(f"Could not index {Path(data['path']).name}: {data['reason']}")
         elif event == "removed":
             log_lines.append(f"Removed {data['doc_id']} (its file is gone).")
+        elif event == "companion":
+            log_lines.append(f"Updating the index for questions in other languages ({data['model']})…")
         elif event == "keyword":
             log_lines.append(f"Rebuilding the keyword index ({int(data['chunks'])} chunks)…")
         yield
