@@ -174,6 +174,16 @@ class Assistant:
             self.retrieve("programme", role="public", k=1)
         except StoreUnavailableError as exc:
             log.warning("store not reachable at warm-up: %s", exc)
+        if self.settings.companion is not None:  # the multilingual encoder loads behind the first English answers
+            threading.Thread(target=self._warm_companion, name="warm-multilingual", daemon=True).start()
+
+    def _warm_companion(self) -> None:
+        try:
+            companion = self.companion
+            if companion is not None:
+                companion.scorer.vectors(["warm up"])
+        except Exception as exc:  # a first foreign question will report it
+            log.warning("multilingual index not warmed up: %s", exc)
 
     # --- documents ----------------------------------------------------------------------
     def documents(self, role: str = "public") -> list[DocRecord]:
@@ -252,6 +262,36 @@ class Assistant:
             retriever = self._retriever
         return retriever.retrieve(query, check_role(role), filters, k, keyword_weight=keyword_weight)
 
+    def _search(
+        self, query: str, role: str, filters: Filters | None, reader: str, k: int | None = None
+    ) -> tuple[Assistant, list[Passage], bool]:
+        """(the index that answers, its passages, whether question and passages differ in language) for a reader of
+        ``reader``: this index, or the multilingual one beside it (Settings.companion)."""
+        from assistant import crosslingual
+
+        weight = crosslingual.keyword_weight(reader)
+        engine = self._engine_for(reader)
+        passages = engine.retrieve(query, role, filters, k, keyword_weight=weight)
+        # a question in another language than the passages' (either way round) is scored across languages
+        cross = weight < 1.0 or bool(passages) and not same_language(reader, detect(" ".join(p.text for p in passages[:3])))
+        if cross and engine is self and (companion := self.companion) is not None:
+            # e.g. an English question that found Vietnamese passages: the multilingual encoder reads both
+            engine = companion
+            passages = engine.retrieve(query, role, filters, k, keyword_weight=weight)
+        return engine, passages, cross
+
+    def retrieve_as_asked(
+        self, question: str, query: str, role: str = "public", filters: Filters | dict | None = None,
+        k: int | None = None, lang: str | None = None,
+    ) -> list[Passage]:
+        """The passages ``ask`` retrieves for ``question`` (searched as ``query``, its condensed form): from the index
+        and with the keyword weight its reader gets (evaluation reports retrieval from this)."""
+        from assistant import crosslingual
+
+        filters = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
+        reader = crosslingual.reader_language(clean_question(question, self.settings.max_question_chars)[0], lang)
+        return self._search(query, check_role(role), filters, reader, k)[1]
+
     def ask(
         self, question: str, history: list[dict] | None = None, role: str = "public", filters: Filters | dict | None = None,
         user: str | None = None, lang: str | None = None,
@@ -310,17 +350,8 @@ class Assistant:
             return
 
         t = time.perf_counter()
-        engine = self._engine_for(reader)  # this index, or the multilingual one beside it
-        passages = engine.retrieve(query, role, filters, keyword_weight=crosslingual.keyword_weight(reader))
+        engine, passages, cross = self._search(query, role, filters, reader)
         paths = self.source_paths()
-
-        # a question in another language than the passages' (either way round) is scored across languages
-        cross = crosslingual.keyword_weight(reader) < 1.0 or bool(passages) and not same_language(
-            reader, detect(" ".join(p.text for p in passages[:3])))
-        if cross and engine is self and (companion := self.companion) is not None:
-            # e.g. an English question that found Vietnamese passages: the multilingual encoder reads both
-            engine = companion
-            passages = engine.retrieve(query, role, filters, keyword_weight=crosslingual.keyword_weight(reader))
         timings["retrieve_ms"] = _ms(t)
         t = time.perf_counter()
         draft_text, declined, reason = "", not passages, "nothing retrievable for this reader" if not passages else ""

@@ -97,7 +97,9 @@ def docs_index(folder: Path, settings, cache_dir: Path, log: Callable[[str], Non
         return doc_settings, info
     from ingest.pipeline import sync
 
-    if marker.is_file():  # the loaders changed since: an incremental sync re-reads what they read differently
+    if marker.is_file() and _marker_parser(marker) == PARSER_VERSION:
+        log(f"adding the multilingual index to the cached index of {folder} in {target}")
+    elif marker.is_file():  # the loaders changed since: an incremental sync re-reads what they read differently
         log(f"updating the cached index of {folder} in {target} (the document loaders changed)")
     else:
         log(f"indexing {folder} into {target} (first use; later runs reuse it while the files are unchanged)")
@@ -207,7 +209,7 @@ def evaluate_case(
     try:
         result = assistant.ask(case.question, history=case.history or None, role=case.role, filters=case.filters or None)
         answer = result.to_dict()
-        passages = assistant.retrieve(result.searched_for, case.role, case.filters or None, k)
+        passages = assistant.retrieve_as_asked(case.question, result.searched_for, case.role, case.filters or None, k)
     except (ValueError, BackendError) as exc:
         error = f"{type(exc).__name__}: {exc}"
     retrieved = [(p.doc_id, p.page) for p in passages]

@@ -29,8 +29,10 @@ CORPUS = ROOT / "corpus"
 
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment of a child process: offline, no PA_* settings leaking in from outside (except
-    PA_MODEL_CACHE_DIR, where models exported from packaged ones are kept: a cache, not a behaviour)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PA_") or k == "PA_MODEL_CACHE_DIR"}
+    PA_MODEL_CACHE_DIR, where models exported from packaged ones are kept: a cache, not a behaviour; and
+    PA_MULTILINGUAL_MODEL, which the test suite turns off for every index it builds unless a test asks)."""
+    kept = ("PA_MODEL_CACHE_DIR", "PA_MULTILINGUAL_MODEL")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PA_") or k in kept}
     env.update({"PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
                 "ANONYMIZED_TELEMETRY": "False", "GRADIO_ANALYTICS_ENABLED": "False", "PA_AUDIT_LOG": ""})
     env.update(extra)

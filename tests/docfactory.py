@@ -248,8 +248,9 @@ def write_catalogue(root: Path, docs: dict[str, dict]) -> Path:
 
 
 def cli_env(**extra: str) -> dict[str, str]:
-    """The environment for ``python -m ingest`` subprocesses: no PA_* settings leaking in from outside."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PA_")}
+    """The environment for ``python -m ingest`` subprocesses: no PA_* settings leaking in from outside (but the
+    suite's PA_MULTILINGUAL_MODEL=off, see conftest: no second index unless a test asks for one)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PA_") or k == "PA_MULTILINGUAL_MODEL"}
     env.update({"PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
                 "ANONYMIZED_TELEMETRY": "False", **extra})
     return env

@@ -93,6 +93,23 @@ def test_readers_of_other_languages_are_answered_from_the_multilingual_index(dua
     assert health["multilingual_index"] == {"model": "hash-48", "ready": True}
 
 
+def test_evaluation_retrieves_from_the_index_that_answered(dual, docs):
+    from assistant.service import Assistant
+    from ingest.pipeline import sync
+
+    sync([docs], dual)
+    assistant = Assistant(dual)
+    companion = assistant.companion
+    calls: list[dict] = []
+    real = companion.retrieve
+    companion.retrieve = lambda *args, **kwargs: calls.append(kwargs) or real(*args, **kwargs)
+    question = "Quand le séminaire sur la gestion des prisons a-t-il eu lieu ?"
+    passages = assistant.retrieve_as_asked(question, question, k=3)
+    assert len(calls) == 1 and calls[0]["keyword_weight"] < 1.0 and 0 < len(passages) <= 3
+    assistant.retrieve_as_asked("When did the seminar take place?", "When did the seminar take place?")
+    assert len(calls) == 1  # English: the main index
+
+
 def test_an_index_built_before_the_setting_answers_from_the_main_one_until_ingested_again(make_settings, docs):
     from assistant.service import Assistant
     from ingest.pipeline import sync
