@@ -43,6 +43,11 @@ class NotFoundError(LookupError):
     """No such document for this reader (the same answer whether it is missing or not allowed)."""
 
 
+def has_words(text: str) -> bool:
+    """Whether the text has a letter or a digit (``🙂🙂🙂`` or ``?!`` is no question to search for)."""
+    return any(ch.isalnum() for ch in text)
+
+
 def clean_question(question: str, limit: int) -> tuple[str, list[str]]:
     """Strip control characters, squeeze space, cut to ``limit`` characters (with a notice)."""
     if not isinstance(question, str):
@@ -319,6 +324,17 @@ class Assistant:
         role = check_role(role)
         text, notices = clean_question(question, self.settings.max_question_chars)
         filters = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
+
+        if not has_words(text):  # "🙂🙂🙂": no question to search for, nor the subject of a follow-up
+            from assistant import crosslingual, i18n
+
+            reader = crosslingual.reader_language(text, lang)
+            answer = Answer(question=text, text=i18n.t("ask.no_words", reader, text=text[:40]), declined=True,
+                            citations=(), searched_for=text, notices=tuple(notices), timings={"total_ms": _ms(started)},
+                            settings_hash=self.settings.settings_hash, index_version=self.manifest.version,
+                            backend=self.settings.backend, kind="no_question")
+            yield {"type": "answer", "answer": answer}
+            return
 
         if not self.has_documents():
             answer = Answer(question=text, text=EMPTY_INDEX, declined=True, citations=(), searched_for=text,

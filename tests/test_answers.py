@@ -259,6 +259,11 @@ def test_a_question_without_words_is_not_a_follow_up(assistant):
     history = _turns(assistant, "When did the Nepal programme start?")
     answer = assistant.ask("🙂🙂🙂", history=history, role="staff")
     assert answer.searched_for == "🙂🙂🙂" and answer.declined
+    # asked for a question in words (CLI and API too, not only the browser), nothing retrieved
+    assert answer.kind == "no_question" and answer.text.startswith("Please type a question in words")
+    assert not answer.citations and not answer.closest and "Nepal" not in answer.text
+    french = assistant.ask("?!", role="staff", lang="fr")
+    assert french.kind == "no_question" and french.text.startswith("Veuillez écrire une question")
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import gradio as gr
 
 from assistant import i18n
 from assistant.lang import detect
+from assistant.service import has_words
 from assistant.web.context import CITATION_KEYS, AppContext
 from assistant.web.render import (
     esc,
@@ -80,11 +81,6 @@ def reader_language(question: str, selected: str | None) -> str | None:
     if not selected or detect(question, default=""):
         return None
     return i18n.base(selected)
-
-
-def has_words(text: str) -> bool:
-    """Whether the text has a letter or a digit (``🙂🙂🙂`` or ``?!`` is no question to search for)."""
-    return any(ch.isalnum() for ch in text)
 
 
 # --- handlers ---------------------------------------------------------------------------------
