@@ -240,18 +240,10 @@ def sync(
     return report
 
 
-def _sync_one(
-    paths: list[Path],
-    settings: Settings,
-    *,
-    dry_run: bool,
-    wait: bool,
-    progress: ProgressFn | None,
-    embedder: Embedder | None,
-    store: ChromaStore | None,
-) -> SyncReport:
+def _sync_one(paths: list[Path], settings: Settings, **options: Any) -> SyncReport:
+    """:func:`_sync` of one index (``options``: its keyword arguments), a full disk reported as such."""
     try:
-        return _sync(paths, settings, dry_run=dry_run, wait=wait, progress=progress, embedder=embedder, store=store)
+        return _sync(paths, settings, **options)
     except (OSError, ValueError, LookupError, IngestBusyError):
         raise
     except Exception as exc:
