@@ -166,6 +166,10 @@ def _status(settings, as_json: bool) -> int:
 
     manifest = Manifest.load(settings)
     docs = sorted(manifest.docs.values(), key=lambda r: r.doc_id)
+    side = Manifest.load(settings.companion) if settings.companion is not None else None
+    missing = sorted(set(manifest.docs) - set(side.docs)) if side is not None else []
+    extra = None if side is None else {"model": settings.companion.embed_model, "index_version": side.version,
+                                       "collection": side.collection, "documents": len(side.docs), "missing": missing}
     if as_json:
         print(
             json.dumps(
@@ -177,6 +181,7 @@ def _status(settings, as_json: bool) -> int:
                          "pages": r.pages, "chunks": len(r.chunk_ids), "path": r.path, "indexed_at": r.indexed_at}
                         for r in docs
                     ],
+                    "multilingual_index": extra,
                 },
                 indent=1,
             )
@@ -186,6 +191,10 @@ def _status(settings, as_json: bool) -> int:
     for r in docs:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.indexed_at))
         print(f"  {len(r.chunk_ids):4} chunks  {r.audience:7}  {when}  {r.doc_id}")
+    if extra is not None:
+        state = f"{len(missing)} not in it yet: run the ingestion again" if missing else "in step"
+        print(f"multilingual index {extra['index_version']} ({extra['model']}, for questions in other languages): "
+              f"{extra['documents']} documents, {state}")
     return 0
 
 

@@ -163,3 +163,21 @@ def test_real_pair_over_the_sample_corpus(tmp_path_factory):
     english = assistant.ask("When did the Nepal programme start?", role="public")
     assert not english.declined and "2013" in english.text
     assert english.index_version == _version(settings)
+
+
+def test_status_names_the_multilingual_index_and_what_it_lacks(make_settings, docs, monkeypatch, capsys):
+    import json
+
+    from ingest.__main__ import main
+    from ingest.pipeline import sync
+
+    settings = make_settings(multilingual_model="off", default_audience="public")
+    sync([docs], settings)
+    monkeypatch.setenv("PA_MULTILINGUAL_MODEL", "hash-48")
+    args = ["status", "--index-dir", str(settings.index_dir), "--embed-model", "hash"]
+    assert main(args) == 0
+    assert "2 not in it yet: run the ingestion again" in capsys.readouterr().out
+    sync([docs], make_settings(multilingual_model="hash-48", default_audience="public"))
+    assert main([*args, "--json"]) == 0
+    extra = json.loads(capsys.readouterr().out)["multilingual_index"]
+    assert extra["model"] == "hash-48" and extra["documents"] == 2 and extra["missing"] == []
