@@ -283,6 +283,12 @@ class Assistant:
             # e.g. an English question that found Vietnamese passages: the multilingual encoder reads both
             engine = companion
             passages = engine.retrieve(query, role, filters, k, keyword_weight=weight)
+        if engine is not self:
+            # The main index is the record of what exists and who may see it: the one beside it can lag behind (an
+            # ingestion stopped between the two passes, an audience just raised), so its passages are kept only
+            # for documents the main index holds and this reader may see there.
+            docs = self.manifest.docs
+            passages = [p for p in passages if p.doc_id in docs and access.may_see(role, docs[p.doc_id].audience)]
         return engine, passages, cross
 
     def retrieve_as_asked(

@@ -181,3 +181,27 @@ def test_status_names_the_multilingual_index_and_what_it_lacks(make_settings, do
     assert main([*args, "--json"]) == 0
     extra = json.loads(capsys.readouterr().out)["multilingual_index"]
     assert extra["model"] == "hash-48" and extra["documents"] == 2 and extra["missing"] == []
+
+
+def test_a_lagging_multilingual_index_never_shows_what_the_main_index_hides(make_settings, docs):
+    """An audience raised (or a document removed) in the main index while the one beside it was not brought up to date
+    (an ingestion stopped between its two passes): readers of other languages see what the main index allows."""
+    from assistant.service import Assistant
+    from assistant.store import Manifest
+    from ingest.pipeline import sync
+
+    dual = make_settings(multilingual_model="hash-48", default_audience="public")
+    sync([docs], dual)
+    (docs / "seminar-2018.md.meta.yaml").write_text("audience: staff\n", encoding="utf-8")
+    (docs / "court-notes.md").unlink()
+    sync([docs], make_settings(multilingual_model="off", default_audience="public"))  # the main index only
+    assert Manifest.load(dual.companion).docs["seminar-2018.md"].audience == "public"  # the lagging one
+
+    assistant = Assistant(dual)
+    question = "Quand le séminaire sur la gestion des prisons a-t-il eu lieu ?"
+    for role in ("public", "partner"):
+        assert assistant.retrieve_as_asked(question, question, role=role) == []
+        answer = assistant.ask(question, role=role)
+        assert answer.declined and not answer.citations and not answer.closest
+    staff = assistant.retrieve_as_asked(question, question, role="staff")
+    assert {p.doc_id for p in staff} == {"seminar-2018.md"}  # staff still see it; the removed one is gone for all
