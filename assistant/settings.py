@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     embed_int8: bool = Field(
         True,
         description="Run the encoder with int8 weights (ONNX Runtime dynamic quantisation of the packaged model, "
-        "exported locally once): about 2x faster on CPU than fp32 with no loss of hit@5 on the core suite; false "
+        "exported locally once): 1.4-2.2x faster on CPU than fp32 (by host) with no loss of hit@5 on the core suite; false "
         "for fp32. Vectors differ, so each choice has its own collection.",
     )
     embed_batch_size: int = Field(64, ge=1, description="Texts per encoder batch.")
