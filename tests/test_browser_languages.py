@@ -1,7 +1,7 @@
 """The interface in the reader's language, in Debian's Chromium (desktop and a 390 px phone): questions in
-French, Vietnamese and Arabic answered with a cited quote over the sample corpus (indexed with the
-multilingual encoder, as cross-lingual search needs), the labels in that language, Arabic laid out right
-to left; the Accept-Language header picks the language and the selector switches it at once (kept on reload)."""
+French, Vietnamese and Arabic answered with a cited quote over the sample corpus (indexed as `make ingest`
+does: MiniLM, and the multilingual index beside it that answers these readers), the labels in that language,
+Arabic laid out right to left, the language selector inside the page; the Accept-Language header picks the language and the selector switches it at once (kept on reload)."""
 
 from __future__ import annotations
 
@@ -31,16 +31,18 @@ CASES = {  # language: (question, the fact in the cited quote, the Ask button's 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    """The public demo over the sample corpus indexed with the multilingual encoder."""
+    """The public demo over the sample corpus indexed with the defaults (the test suite turns the multilingual
+    index off elsewhere)."""
     from assistant.settings import Settings
     from ingest.pipeline import sync
 
     need_chromium()
     base = tmp_path_factory.mktemp("browser-lang")
-    settings = Settings(index_dir=base / "index", embed_model=E5, audit_log=None, feedback_db=base / "feedback.sqlite")
+    settings = Settings(index_dir=base / "index", multilingual_model=E5, audit_log=None,
+                        feedback_db=base / "feedback.sqlite")
     report = sync([ROOT / "corpus"], settings)
-    assert report.status == "ok", report.to_dict()
-    with serving(AppProcess(base, base / "index", env={"PA_EMBED_MODEL": E5}), 180) as server:
+    assert report.status == "ok" and report.companion["status"] == "ok", report.to_dict()
+    with serving(AppProcess(base, base / "index", env={"PA_MULTILINGUAL_MODEL": E5}), 180) as server:
         yield server
 
 
@@ -92,6 +94,10 @@ def test_question_in_the_readers_language_cited_answer_labels_and_direction(app,
         expected = "rtl" if lang == "ar" else "ltr"
         assert answer.evaluate("e => getComputedStyle(e).direction") == expected, page.evaluate(STATE)
         assert page.locator("#pa-question textarea").evaluate("e => getComputedStyle(e).direction") == expected
+        top, box = page.locator("#pa-top").bounding_box(), page.locator("#pa-lang").bounding_box()
+        assert top["x"] - 1 <= box["x"] and box["x"] + box["width"] <= top["x"] + top["width"] + 1  # selector in the page
+        field = page.locator("#pa-lang input").bounding_box()
+        assert box["x"] <= field["x"] and field["x"] + field["width"] <= box["x"] + box["width"]  # and its field in it
         if lang == "ar":  # laid out right to left: the Ask button right of New chat, the page's language Arabic
             assert page.locator(".gradio-container").first.get_attribute("dir") == "rtl"
             ask_box, new_box = page.locator("#pa-ask").bounding_box(), page.locator("#pa-clear").bounding_box()

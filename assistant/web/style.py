@@ -68,8 +68,11 @@ table.pa-docs td.num {text-align: right}
   #pa-ask-row > button {flex: 1 1 40% !important}
 }
 #pa-top {align-items: flex-start; flex-wrap: nowrap}
-#pa-lang {flex: 0 0 170px !important; min-width: 150px !important}
-@media (max-width: 640px) {#pa-lang {flex-basis: 130px !important; min-width: 120px !important}}
+/* the selector's width is set on Gradio's form wrapper around it (the selector itself fills it: sized on its own it
+   overflowed the wrapper by 20px, past the page's edge on the right, or on the left in Arabic) */
+#pa-top > .form:has(#pa-lang) {flex: 0 0 170px !important; min-width: 150px !important}
+@media (max-width: 640px) {#pa-top > .form:has(#pa-lang) {flex-basis: 130px !important; min-width: 120px !important}}
+#pa-lang {flex: 1 1 auto !important; min-width: 0 !important}
 /* Right-to-left (Arabic): the header says so (data-dir, re-rendered with each language), which turns the
    app's content right to left at once (a script also sets dir="rtl" on it); the rules that name a side are mirrored */
 [dir=rtl] {direction: rtl}
