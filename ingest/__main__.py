@@ -107,7 +107,7 @@ def _print_report(report, as_json: bool) -> None:
     )
     if extra := data.get("multilingual_index"):
         print(f"multilingual index ({extra['model']}, for questions in other languages): {extra['chunks']} chunks written "
-              f"({extra['embedded']} embedded) in {extra['seconds']:.1f}s" + ("" if extra["status"] == "ok" else f", {extra['status']}"))
+              f"({extra['embedded']} embedded) in {extra['seconds']:.1f}s of the {data['seconds']:.1f}s" + ("" if extra["status"] == "ok" else f", {extra['status']}"))
     for change in data["changes"]:
         print(f"  {change['status']:8} {change['doc_id']}" + (f" ({change['chunks']} chunks)" if change["chunks"] else ""))
     for failure in data["failures"]:
