@@ -32,7 +32,7 @@ def _import_bm25s():
     return bm25s
 
 
-FORMAT = 3  # on-disk layout; an index of another format is not loaded (the next ingestion rebuilds it)
+FORMAT = 4  # on-disk layout and tokens (4: letters of every script); another format is not loaded, the next ingestion rebuilds it
 _SCALARS = ("doc_id", "doc_type", "programme", "region")  # filter columns, stored as codes into a vocabulary
 _LISTS = ("countries", "years")  # list-valued filter columns, stored as posting lists (value -> rows)
 _DOC_FIELDS = ("title", "doc_context", "programme", "region", "countries", "years")  # a document's profile

@@ -90,7 +90,8 @@ def docs_index(folder: Path, settings, cache_dir: Path, log: Callable[[str], Non
     marker = target / ".eval-index.json"
     from ingest.loaders import PARSER_VERSION
 
-    current = marker.is_file() and _marker_parser(marker) == PARSER_VERSION and _companion_built(doc_settings)
+    current = marker.is_file() and _marker_parser(marker) == PARSER_VERSION and _companion_built(doc_settings) \
+        and _keywords_current(doc_settings)
     info = {"docs": str(folder), "key": key, "index_dir": str(target), "reused": current}
     if current:
         log(f"using the cached index of {folder} ({target})")
@@ -98,7 +99,7 @@ def docs_index(folder: Path, settings, cache_dir: Path, log: Callable[[str], Non
     from ingest.pipeline import sync
 
     if marker.is_file() and _marker_parser(marker) == PARSER_VERSION:
-        log(f"adding the multilingual index to the cached index of {folder} in {target}")
+        log(f"bringing the cached index of {folder} in {target} up to date (multilingual index, keyword index)")
     elif marker.is_file():  # the loaders changed since: an incremental sync re-reads what they read differently
         log(f"updating the cached index of {folder} in {target} (the document loaders changed)")
     else:
@@ -121,6 +122,13 @@ def _companion_built(settings) -> bool:
 
     companion = settings.companion
     return companion is None or bool(Manifest.load(companion).docs)
+
+
+def _keywords_current(settings) -> bool:
+    """Whether the keyword indexes (of the main index and the one beside it) are of this version's tokens."""
+    from ingest.pipeline import keyword_current
+
+    return all(keyword_current(s) for s in (settings, settings.companion) if s is not None)
 
 
 def _marker_parser(marker: Path) -> int | None:

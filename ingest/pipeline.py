@@ -30,6 +30,7 @@ from typing import Any
 
 from assistant.access import audience_rank
 from assistant.embedding import Embedder, EmbeddingCache, embedder_for
+from assistant.keyword import FORMAT as KEYWORD_FORMAT
 from assistant.keyword import KeywordIndex
 from assistant.settings import Settings
 from assistant.store import ChromaStore, DocRecord, Manifest
@@ -560,6 +561,12 @@ def _sweep_orphans(store: ChromaStore, manifest: Manifest) -> None:
             store.delete_ids(orphans, ranks=[rank])
 
 
+def keyword_current(settings: Settings) -> bool:
+    """Whether the index's keyword index matches its manifest (layout, tokens and generation)."""
+    keyword_dir = settings.index_dir / f"keyword-{settings.index_settings_hash}"
+    return _keyword_stamp(keyword_dir) == Manifest.load(settings).version
+
+
 def _keyword_stamp(folder: Path) -> str | None:
     """The stamp of the saved keyword index, read from the head of its file (no full parse)."""
     try:
@@ -567,7 +574,10 @@ def _keyword_stamp(folder: Path) -> str | None:
             head = fh.read(256)
         marker = b'"stamp":"'
         start = head.index(marker) + len(marker)
-        return head[start : head.index(b'"', start)].decode()
+        stamp = head[start : head.index(b'"', start)].decode()
+        if f'"format":{KEYWORD_FORMAT},'.encode() not in head:
+            return None  # another layout or tokenizer: stale whatever its stamp says
+        return stamp
     except (OSError, ValueError):
         return None
 

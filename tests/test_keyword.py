@@ -129,3 +129,49 @@ def test_scores_equal_bm25s_own_and_ranking_follows_them(query, tmp_path):
         hits = idx.search(query, 2, "staff")
         best = np.sort(theirs)[::-1][:2]
         assert [round(s, 5) for _, s in hits] == [round(float(s), 5) for s in best if s > 0]
+
+
+def test_words_of_every_script_are_keywords():
+    from assistant.tokens import tokenize
+
+    assert tokenize("When did the Nepal programmes start?") == ["nepal", "programm", "start"]  # English as before
+    assert tokenize("Việt Nam bắt đầu chương trình") == ["việt", "nam", "bắt", "đầu", "chương", "trình"]  # whole
+    assert tokenize("Ma, má, mà") == ["ma", "má", "mà"]  # tone marks tell words apart: not folded
+    assert tokenize("Пробация в Непале") == ["пробация", "в", "непале"]
+    assert tokenize("متى بدأ الدعم") == ["متى", "بدأ", "الدعم"]
+    assert tokenize("刑事司法") == ["刑事", "事司", "司法"]  # no spaces between words: character pairs
+    assert tokenize("Vie\u0302\u0323t Nam") == tokenize("Việt Nam")  # decomposed accents read as composed
+
+
+def test_documents_in_other_languages_are_found_by_their_words():
+    rows = [
+        ("vi-1", "Hội thảo về quản lý trại giam được tổ chức tại Hà Nội năm 2018.", {"doc_id": "vi.md", "access_rank": 0}),
+        ("vi-2", "Các công tố viên thảo luận về luật tố tụng hình sự.", {"doc_id": "vi2.md", "access_rank": 0}),
+        ("ru-1", "Семинар по управлению тюрьмами прошёл в Ханое.", {"doc_id": "ru.md", "access_rank": 0}),
+        ("ja-1", "刑務所の管理に関するセミナーがハノイで開かれた。", {"doc_id": "ja.md", "access_rank": 0}),
+    ]
+    ids, texts, metas = zip(*rows)
+    index = KeywordIndex(list(ids), list(texts), list(metas))
+    assert index.search("quản lý trại giam", 3, "public")[0][0] == "vi-1"
+    assert index.search("công tố viên", 3, "public")[0][0] == "vi-2"
+    assert index.search("управлению тюрьмами", 3, "public")[0][0] == "ru-1"
+    assert index.search("刑務所の管理", 3, "public")[0][0] == "ja-1"
+
+
+def test_ingestion_rebuilds_a_keyword_index_of_another_format(make_settings, tmp_path):
+    from ingest.pipeline import keyword_current, sync
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# A\n\nCông tố viên thảo luận về luật tố tụng hình sự.\n", encoding="utf-8")
+    settings = make_settings(default_audience="public")
+    sync([docs], settings)
+    assert keyword_current(settings)
+    path = settings.index_dir / f"keyword-{settings.index_settings_hash}" / "keyword.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["format"] = 3  # made with the tokenizer before letters of every script
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert not keyword_current(settings)
+    events = []
+    report = sync([docs], settings, progress=lambda event, info: events.append(event))
+    assert report.count("unchanged") == 1 and "keyword" in events and keyword_current(settings)
