@@ -14,15 +14,18 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # benchmarks.common (the stop helper) and assistant/, from the checkout
+    sys.path.insert(0, str(ROOT))
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -30,10 +33,18 @@ QUESTION = "When did Japan start supporting prison management in Myanmar?"
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@contextmanager
+def running_app(args: list[str], env: dict[str, str]) -> Iterator[str]:
+    """``python app.py ARGS`` on a free port until it is ready; yields its URL and stops it afterwards."""
+    from benchmarks.common import free_port, stop_process
+
+    url = f"http://127.0.0.1:{(port := free_port())}"
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), *args], cwd=ROOT, env=env)
+    try:
+        wait_ready(url, proc)
+        yield url
+    finally:
+        stop_process(proc, grace=10)
 
 
 def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
@@ -125,7 +136,6 @@ def seed_history(audit: Path, feedback_db: Path, days: int = 14) -> None:
     import json
     import random
 
-    sys.path.insert(0, str(ROOT))
     from assistant.web.feedback import FeedbackStore
 
     rng = random.Random(7)
@@ -161,13 +171,8 @@ def shoot_languages(out: Path, index_dir: str) -> list[Path]:
     saved = []
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "PA_AUDIT_LOG": "", "GRADIO_ANALYTICS_ENABLED": "False"}
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), "--index-dir",
-                                 index_dir, "--feedback-db", str(Path(tmp) / "feedback.sqlite")],
-                                cwd=ROOT, env=env)
-        try:
-            wait_ready(url, proc)
+        args = ["--index-dir", index_dir, "--feedback-db", str(Path(tmp) / "feedback.sqlite")]
+        with running_app(args, env) as url:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 for name, lang, question, size in LANGUAGE_VIEWS:
@@ -192,12 +197,6 @@ def shoot_languages(out: Path, index_dir: str) -> list[Path]:
                     saved.append(path)
                     context.close()
                 browser.close()
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
     return saved
 
 
@@ -216,14 +215,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     if args.languages_only:
         return 0
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--index-dir", args.index_dir,
-               "--feedback-db", str(Path(tmp) / "feedback.sqlite")]
+        cmd = ["--index-dir", args.index_dir, "--feedback-db", str(Path(tmp) / "feedback.sqlite")]
         login = None
         if args.role == "admin":
-            sys.path.insert(0, str(ROOT))
             from assistant.web.users import add_user
 
             login = ("screenshots", secrets.token_urlsafe(12))
@@ -232,17 +227,9 @@ def main(argv: list[str] | None = None) -> int:
         audit = Path(tmp) / "audit.jsonl"
         seed_history(audit, Path(tmp) / "feedback.sqlite")
         env = {**os.environ, "PA_AUDIT_LOG": str(audit), "GRADIO_ANALYTICS_ENABLED": "False"}
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
-        try:
-            wait_ready(url, proc)
+        with running_app(cmd, env) as url:
             for path in shoot(url, args.out, login):
                 print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
     return 0
 
 
