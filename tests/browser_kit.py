@@ -43,3 +43,15 @@ def serving(server: AppProcess, ready_s: float = 120) -> Iterator[AppProcess]:
         yield server
     finally:
         server.stop()
+
+
+def upload(page, path: Path, title: str, timeout_ms: float) -> str:
+    """As an admin on the Documents tab: choose ``path``, give it ``title``, upload it and wait for the re-index
+    to finish; returns the progress log."""
+    page.wait_for_selector("#pa-upload-btn", timeout=timeout_ms)
+    page.set_input_files("#pa-upload input[type=file]", str(path))
+    page.wait_for_selector(f"#pa-upload :text('{path.name}')", timeout=timeout_ms)
+    page.fill("#pa-upload-title input, #pa-upload-title textarea", title)
+    page.click("#pa-upload-btn")
+    page.wait_for_selector("#pa-admin-log:has-text('Done in')", timeout=timeout_ms)
+    return page.inner_text("#pa-admin-log")

@@ -15,7 +15,7 @@ import pytest
 
 from assistant.web.users import add_user
 from reliability.harness import AppProcess
-from tests.browser_kit import chromium, need_chromium, serving
+from tests.browser_kit import chromium, need_chromium, serving, upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -171,13 +171,7 @@ def test_admin_upload_then_ask_and_script_renders_as_text(app_server, browser, t
         doc.write_text(f"# The {fact} exchange\n\nThe {fact} exchange programme with Reykjavik began in 1987. {SCRIPT} {IMG} "
                        f"It trains prison officers from Iceland every spring.\n", encoding="utf-8")
         s.open_tab("Documents")
-        page.wait_for_selector("#pa-upload-btn", timeout=WAIT)
-        page.set_input_files("#pa-upload input[type=file]", str(doc))
-        page.wait_for_selector(f"#pa-upload :text('{doc.name}')", timeout=WAIT)
-        page.fill("#pa-upload-title input, #pa-upload-title textarea", f"{fact} note {SCRIPT} {IMG}")
-        page.click("#pa-upload-btn")
-        page.wait_for_selector("#pa-admin-log:has-text('Done in')", timeout=WAIT)
-        log = page.inner_text("#pa-admin-log")
+        log = upload(page, doc, f"{fact} note {SCRIPT} {IMG}", WAIT)
         assert "1 added" in log and "Indexing" in log
         # the progress sits right under the button that started it, not at the bottom of the page
         gap = page.evaluate("() => document.querySelector('#pa-admin-log').getBoundingClientRect().top"

@@ -13,7 +13,7 @@ import pytest
 
 from assistant.web.users import add_user
 from reliability.harness import AppProcess
-from tests.browser_kit import chromium, need_chromium, serving
+from tests.browser_kit import chromium, need_chromium, serving, upload
 from tests.docfactory import make_pdf
 from tests.test_app_browser import USERS, WAIT
 from tests.test_browser_conversations import ask, open_app
@@ -69,13 +69,8 @@ def test_admin_adds_eligibility_for_an_uploaded_programme(app, browser, tmp_path
     try:
         open_app(page, server.url, "ada")
         page.click("button[role=tab]:has-text('Documents')")
-        page.wait_for_selector("#pa-upload-btn", timeout=WAIT)
-        page.set_input_files("#pa-upload input[type=file]", str(pdf))
-        page.wait_for_selector(f"#pa-upload :text('{pdf.name}')", timeout=WAIT)
-        page.fill("#pa-upload-title input, #pa-upload-title textarea", f"The {name} Exchange")
-        page.click("#pa-upload-btn")
-        page.wait_for_selector("#pa-admin-log:has-text('Done in')", timeout=WAIT)
-        assert "3 Eligibility clause(s) but has no eligibility entry yet" in page.inner_text("#pa-admin-log")
+        log = upload(page, pdf, f"The {name} Exchange", WAIT)
+        assert "3 Eligibility clause(s) but has no eligibility entry yet" in log
 
         # the editor opens on the new document; its clauses are offered (one of each kind, so already chosen)
         page.wait_for_function("n => document.querySelector('#pa-elig-doc input').value.includes(n)", arg=name,
