@@ -3,6 +3,8 @@ headings, the answer's language when the question does not show one, the languag
 
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from assistant import i18n
@@ -75,3 +77,33 @@ def test_header_in_the_readers_language_escapes_the_name():
     html = header_html(None, "<x>", "partner", lang="vi")
     assert "Đăng xuất" in html and "&lt;x&gt;" in html and "<x>" not in html
     assert i18n.t("header.public", "ru") in header_html(None, None, "public", lang="ru")
+
+
+def _card_answer(declined: bool):
+    from assistant.types import Answer, Citation
+
+    cite = Citation(n=1, doc_id="programmes/nepal.pdf", title="Nepal programme", page=2, quote="It started in 2013.",
+                    source_path="corpus/programmes/nepal.pdf", passage="Overview. It started in 2013. More.", doc_type="")
+    return Answer(question="q", text="It started in 2013 [1]." if not declined else "…", declined=declined,
+                  citations=() if declined else (cite,), closest=(cite,) if declined else (), searched_for="nepal start")
+
+
+@pytest.mark.parametrize("lang", i18n.UI_LANGUAGES)
+def test_answer_card_words_in_each_interface_language(lang):
+    from assistant.web.render import render_answer, render_error, render_status
+
+    t = lambda key, **v: html.escape(i18n.t(key, lang, **v))  # noqa: E731 (as the card writes them)
+    card = render_answer(_card_answer(False), "src-1", lang)
+    for text in (t("answer.sources"), t("answer.page", n=2), t("answer.open_page", n=2), t("answer.searched_for"),
+                 t("answer.document"), t("answer.source_n", n=1)):
+        assert text in card, text
+    declined = render_answer(_card_answer(True), "src-2", lang)
+    assert t("answer.closest") in declined and t("answer.not_answered") in declined
+    assert t("answer.something_wrong") in render_error("x", lang)
+    assert t("answer.searched_for") in render_status("…", "nepal start", lang)
+    shown = card + declined + render_error("x", lang)
+    for key in ("answer.sources", "answer.open_page", "answer.searched_for", "answer.not_answered", "answer.closest",
+                "answer.something_wrong"):  # no English card word is left where the language has its own
+        english = html.escape(i18n.t(key, "en", n=2))
+        if english != t(key, n=2):
+            assert english not in shown, (key, english)

@@ -11,6 +11,7 @@ import re
 import time
 from typing import Any
 
+from assistant.i18n import t as tr
 from assistant.types import DOC_TYPES
 from assistant.web.context import file_url
 
@@ -57,14 +58,15 @@ def highlight(passage: str, quote: str | list[str] | tuple[str, ...]) -> str:
     return "".join(out)
 
 
-def source_card(c, anchor: str) -> str:
-    page = f" · page {int(c.page)}" if c.page else ""
+def source_card(c, anchor: str, lang: str | None = None) -> str:
+    page = " · " + esc(tr("answer.page", lang, n=int(c.page))) if c.page else ""
     url = html.escape(file_url(c.doc_id, c.page), quote=True)
-    link = f"Open the document at page {int(c.page)}" if c.page and c.doc_id.lower().endswith(".pdf") else "Open the document"
+    pdf_page = c.page and c.doc_id.lower().endswith(".pdf")
+    link = esc(tr("answer.open_page", lang, n=int(c.page)) if pdf_page else tr("answer.open", lang))
     return (
         f'<div class="pa-source" id="{anchor}" tabindex="-1">'
         f'<div class="pa-source-head"><span class="pa-n">[{int(c.n)}]</span> <strong class="pa-title">{esc(c.title)}</strong></div>'
-        f'<div class="pa-meta">{esc(label(c.doc_type) or "Document")}{page} · <code>{esc(c.doc_id)}</code></div>'
+        f'<div class="pa-meta">{esc(label(c.doc_type) or tr("answer.document", lang))}{page} · <code>{esc(c.doc_id)}</code></div>'
         f'<blockquote class="pa-passage">{highlight(c.passage, c.quotes or c.quote)}</blockquote>'
         f'<a class="pa-open" href="{url}" target="_blank" rel="noopener">{link} ↗</a></div>'
     )
@@ -74,49 +76,57 @@ def render_user(question: str) -> str:
     return f'<div class="pa-q">{esc(question)}</div>'
 
 
-def render_status(text: str, searched_for: str | None = None) -> str:
-    searched = f'<p class="pa-searched">Searched for: <em>{esc(searched_for)}</em></p>' if searched_for else ""
+def _searched(searched_for: str | None, lang: str | None) -> str:
+    return f'<p class="pa-searched">{esc(tr("answer.searched_for", lang))} <em>{esc(searched_for)}</em></p>' if searched_for else ""
+
+
+def render_status(text: str, searched_for: str | None = None, lang: str | None = None) -> str:
+    searched = _searched(searched_for, lang)
     return f'<div class="pa-answer">{searched}<p class="pa-status" role="status">{esc(text)}</p></div>'
 
 
-def render_draft(text: str, searched_for: str | None = None) -> str:
-    searched = f'<p class="pa-searched">Searched for: <em>{esc(searched_for)}</em></p>' if searched_for else ""
+def render_draft(text: str, searched_for: str | None = None, lang: str | None = None) -> str:
+    searched = _searched(searched_for, lang)
     return f'<div class="pa-answer">{searched}<p class="pa-text pa-draft">{esc(text)}</p></div>'
 
 
-def render_error(text: str) -> str:
-    return f'<div class="pa-answer pa-error" role="alert"><p><strong>Something went wrong.</strong> {esc(text)}</p></div>'
+def render_error(text: str, lang: str | None = None) -> str:
+    return (f'<div class="pa-answer pa-error" role="alert"><p><strong>{esc(tr("answer.something_wrong", lang))}</strong> '
+            f'{esc(text)}</p></div>')
 
 
-def render_answer(answer, anchor_prefix: str) -> str:
-    """Answer text with ``[n]`` linked to source cards below it; or the declined notice with the closest sources."""
+def render_answer(answer, anchor_prefix: str, lang: str | None = None) -> str:
+    """Answer text with ``[n]`` linked to source cards below it; or the declined notice with the closest sources.
+    ``lang``: the language of the card's own words (headings, links), the reader's."""
     parts = ['<div class="pa-answer' + (' pa-declined' if answer.declined else '') + '">']
     if answer.searched_for and answer.searched_for != answer.question:
-        parts.append(f'<p class="pa-searched">Searched for: <em>{esc(answer.searched_for)}</em></p>')
+        parts.append(_searched(answer.searched_for, lang))
     numbers = {c.n for c in answer.citations}
 
     def link(m: re.Match) -> str:
         n = int(m.group(1))
         if n not in numbers:
             return m.group(0)
-        return f'<a class="pa-cite" href="#{anchor_prefix}-{n}" aria-label="Source {n}">[{n}]</a>'
+        name = esc(tr("answer.source_n", lang, n=n))
+        return f'<a class="pa-cite" href="#{anchor_prefix}-{n}" aria-label="{name}">[{n}]</a>'
 
     table = None if answer.declined or answer.kind != "eligibility" else eligibility_rows(answer)
     if answer.declined:
-        parts.append('<div class="pa-notice" role="note"><strong>Not answered.</strong> ' + esc(answer.text) + "</div>")
+        parts.append(f'<div class="pa-notice" role="note"><strong>{esc(tr("answer.not_answered", lang))}</strong> ' + esc(answer.text) + "</div>")
     elif table:
-        parts.append(f'<p class="pa-text">{esc(answer.text.split(chr(10))[0])}</p>' + render_eligibility_rows(table, link))
+        parts.append(f'<p class="pa-text">{esc(answer.text.split(chr(10))[0])}</p>' + render_eligibility_rows(table, link, lang))
     else:
-        text = _MARKER.sub(link, esc(answer.text)).replace("[unsupported]", '<span class="pa-unsupported">[unsupported]</span>')
+        flag = f'<span class="pa-unsupported">[{esc(tr("answer.unsupported", lang))}]</span>'
+        text = _MARKER.sub(link, esc(answer.text)).replace("[unsupported]", flag)
         parts.append(f'<p class="pa-text">{text}</p>')
     notices = [n for n in answer.notices if not n.startswith("Declined:")]
     if notices:
         parts.append('<ul class="pa-notices">' + "".join(f"<li>{esc(n)}</li>" for n in notices) + "</ul>")
     sources = answer.closest if answer.declined else answer.citations
     if sources:
-        heading = "Closest sources (they do not answer the question)" if answer.declined else "Sources"
-        parts.append(f'<div class="pa-sources"><p class="pa-sources-h">{heading}</p>')
-        parts.extend(source_card(c, f"{anchor_prefix}-{c.n}") for c in sources)
+        heading = tr("answer.closest" if answer.declined else "answer.sources", lang)
+        parts.append(f'<div class="pa-sources"><p class="pa-sources-h">{esc(heading)}</p>')
+        parts.extend(source_card(c, f"{anchor_prefix}-{c.n}", lang) for c in sources)
         parts.append("</div>")
     parts.append("</div>")
     return "".join(parts)
@@ -142,16 +152,17 @@ def eligibility_rows(answer) -> list[dict[str, str]] | None:
     return rows or None
 
 
-def render_eligibility_rows(rows: list[dict[str, str]], link) -> str:
+def render_eligibility_rows(rows: list[dict[str, str]], link, lang: str | None = None) -> str:
     """A compact table for an eligibility answer in the chat: programme, verdict, the reason, its one source."""
+    cols = [esc(tr(key, lang)) for key in ("elig.col_programme", "elig.col_verdict", "elig.col_reason", "elig.col_source")]
     body = "".join(
-        f"<tr><td data-label='Programme'><strong>{esc(r['title'])}</strong></td>"
-        f"<td data-label='Verdict'><span class='pa-verdict {VERDICT_CLASS.get(r['verdict'], '')}'>{esc(r.get('label') or r['verdict'])}</span></td>"
-        f"<td data-label='Why'>{esc(r['reason'])}</td>"
-        f"<td data-label='Source'>{link(_MARKER.match('[' + r['n'] + ']'))}</td></tr>"
+        f"<tr><td data-label='{cols[0]}'><strong>{esc(r['title'])}</strong></td>"
+        f"<td data-label='{cols[1]}'><span class='pa-verdict {VERDICT_CLASS.get(r['verdict'], '')}'>{esc(r.get('label') or r['verdict'])}</span></td>"
+        f"<td data-label='{cols[2]}'>{esc(r['reason'])}</td>"
+        f"<td data-label='{cols[3]}'>{link(_MARKER.match('[' + r['n'] + ']'))}</td></tr>"
         for r in rows)
-    return ('<table class="pa-elig-table pa-elig-chat"><thead><tr><th scope="col">Programme</th><th scope="col">Verdict</th>'
-            f'<th scope="col">Why</th><th scope="col">Source</th></tr></thead><tbody>{body}</tbody></table>')
+    head = "".join(f'<th scope="col">{c}</th>' for c in cols)
+    return f'<table class="pa-elig-table pa-elig-chat"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def render_documents(docs: list, query: str = "", details: bool = False) -> str:

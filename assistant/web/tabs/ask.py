@@ -8,7 +8,7 @@ from typing import Any
 
 import gradio as gr
 
-from assistant import i18n
+from assistant import crosslingual, i18n
 from assistant.lang import detect
 from assistant.service import has_words
 from assistant.web.context import CITATION_KEYS, AppContext
@@ -95,11 +95,13 @@ def ask(ctx: AppContext, question, conv, programme, place, year, doc_type, reque
         return
     if not has_words(text):
         display = conv["display"] + [{"role": "user", "content": render_user(text)},
-                                     {"role": "assistant", "content": render_error(i18n.t("ask.no_words", lang, text=text[:40]))}]
+                                     {"role": "assistant", "content": render_error(i18n.t("ask.no_words", lang, text=text[:40]), lang)}]
         conv["display"] = display
         yield "", display, conv
         return
     role = role_of(ctx, request)
+    asked_in = reader_language(text, lang)
+    shown_in = asked_in or crosslingual.reader_language(text)  # the answer card's words: the reader's language
     display = conv["display"] + [{"role": "user", "content": render_user(text)},
                                  {"role": "assistant", "content": render_status(i18n.t("status.searching", lang))}]
     index = len(display) - 1
@@ -109,15 +111,15 @@ def ask(ctx: AppContext, question, conv, programme, place, year, doc_type, reque
         assistant = ctx.assistant()
         filters = make_filters(programme, place, year, doc_type)
         for event in assistant.stream(text, conv["turns"], role, filters, user=getattr(request, "username", None),
-                                      lang=reader_language(text, lang)):
+                                      lang=asked_in):
             if event["type"] == "searched_for":
                 searched = event["query"] if event["rewritten"] else None
-                display[index] = {"role": "assistant", "content": render_status(i18n.t("status.reading", lang), searched)}
+                display[index] = {"role": "assistant", "content": render_status(i18n.t("status.reading", lang), searched, shown_in)}
             elif event["type"] == "draft":
-                display[index] = {"role": "assistant", "content": render_draft(event["text"], searched)}
+                display[index] = {"role": "assistant", "content": render_draft(event["text"], searched, shown_in)}
             elif event["type"] == "answer":
                 answer = event["answer"]
-                display[index] = {"role": "assistant", "content": render_answer(answer, f"src-{index}")}
+                display[index] = {"role": "assistant", "content": render_answer(answer, f"src-{index}", shown_in)}
                 conv["turns"] = conv["turns"] + [{"role": "user", "content": answer.question},
                                                  {"role": "assistant", "content": answer.text}]
                 conv["records"][index] = {
@@ -127,11 +129,11 @@ def ask(ctx: AppContext, question, conv, programme, place, year, doc_type, reque
                 }
             yield "", display, conv
     except ValueError as exc:
-        display[index] = {"role": "assistant", "content": render_error(str(exc))}
+        display[index] = {"role": "assistant", "content": render_error(str(exc), lang)}
     except Exception as exc:  # a broken index or model must show as a message, not a stack trace
         log.exception("answering failed")
         display[index] = {"role": "assistant", "content": render_error(
-            i18n.t("status.unavailable", lang, error=f"{type(exc).__name__}: {exc}"))}
+            i18n.t("status.unavailable", lang, error=f"{type(exc).__name__}: {exc}"), lang)}
     conv["display"] = display
     if answer is not None:
         try:
