@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from assistant import i18n
+
 from reliability.harness import AppProcess
 from tests.browser_kit import chromium, need_chromium, serving
 from tests.test_app_browser import WAIT
@@ -90,6 +92,10 @@ def test_question_in_the_readers_language_cited_answer_labels_and_direction(app,
         assert cite.get_attribute("href").startswith("#src-")
         card = answer.locator(".pa-source").first
         assert card.is_visible() and card.locator("mark").inner_text().strip()  # the quote highlighted in its card
+        # the card's own words in the reader's language (the passage stays English)
+        assert answer.locator(".pa-sources-h").inner_text().strip() == i18n.t("answer.sources", lang)
+        assert card.locator(".pa-open").inner_text().startswith(i18n.t("answer.open", lang)[:6])
+        assert "Open the document" not in card.inner_text()
         assert page.locator(f"button[role=tab]:has-text('{elig_label}')").count() == 1
         expected = "rtl" if lang == "ar" else "ltr"
         assert answer.evaluate("e => getComputedStyle(e).direction") == expected, page.evaluate(STATE)

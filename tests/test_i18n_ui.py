@@ -107,3 +107,58 @@ def test_answer_card_words_in_each_interface_language(lang):
         english = html.escape(i18n.t(key, "en", n=2))
         if english != t(key, n=2):
             assert english not in shown, (key, english)
+
+
+@pytest.mark.parametrize("public", [True, False])
+def test_conversation_panel_relabelled_in_the_readers_language(public):
+    import gradio as gr
+
+    from assistant.web.tabs import conversations
+
+    class Ctx:
+        users = None if public else object()
+
+    with gr.Blocks():
+        parts = conversations.build(Ctx(), gr.State(None), gr.BrowserState(None))
+    components = conversations.labelled_components(parts)
+    updates = conversations.relabel(parts, "vi")
+    assert len(updates) == len(components) == (8 if public else 7)  # one update per component, in order
+    by_component = dict(zip(map(id, components), updates))
+    listing, title, rename_btn, delete_btn, export_btn = parts[:5]
+    assert by_component[id(listing)]["label"] == i18n.t("conv.list", "vi") and by_component[id(listing)]["info"] == i18n.t("conv.empty", "vi")
+    assert by_component[id(rename_btn)]["value"] == "Đổi tên" and by_component[id(delete_btn)]["value"] == "Xóa"
+    assert by_component[id(export_btn)]["label"] == i18n.t("conv.export_btn", "vi")
+    assert any(u.get("value") == f"### {i18n.t('conv.panel', 'vi')}" for u in updates)
+    assert any(u.get("value") == i18n.t("conv.public", "vi") for u in updates) == public
+
+
+def test_conversation_panel_messages_in_the_readers_language():
+    from assistant.web.tabs import conversations
+
+    class Request:
+        username = "sam"
+
+    assert conversations.rename(None, None, "x", Request(), "fr")[1] == "Ouvrez d'abord une conversation."
+
+
+@pytest.mark.parametrize("lang", i18n.UI_LANGUAGES)
+def test_documents_list_in_each_interface_language(lang):
+    from assistant.web.render import render_documents
+    from assistant.web.tabs import documents
+
+    class Doc:
+        doc_id, title, doc_type, audience, pages, chunk_ids, indexed_at = "programmes/nepal.pdf", "Nepal programme", "document", "public", 3, ["c"], 0.0
+
+    t = lambda key, **v: html.escape(i18n.t(key, lang, **v))  # noqa: E731
+    table = render_documents([Doc()], lang=lang)
+    assert all(f"<th scope='col'>{t('docs.col_' + key)}</th>" in table for key in ("title", "type", "audience", "pages", "indexed"))
+    assert t("docs.col_chunks") not in table.split("<tbody>")[0]  # the chunk count is for admins only
+    assert t("docs.col_chunks") in render_documents([Doc()], details=True, lang=lang)
+    assert f"<caption>{t('docs.count', n=1)}</caption>" in table and "Nepal programme" in table
+    assert f"<caption>{t('docs.count_of', n=1, total=1)}</caption>" in render_documents([Doc()], "nepal", lang=lang)
+    assert t("docs.none_match") in render_documents([Doc()], "zzz", lang=lang)
+    empty = render_documents([], lang=lang)
+    assert "<code>python -m ingest corpus</code>" in empty and "<code>make ingest</code>" in empty and "{" not in empty
+    assert documents.relabel(lang)[0]["label"] == i18n.t("docs.search", lang)
+    if lang != "en":
+        assert "Last indexed" not in table and "No documents match." not in render_documents([Doc()], "zzz", lang=lang)

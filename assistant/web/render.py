@@ -165,29 +165,32 @@ def render_eligibility_rows(rows: list[dict[str, str]], link, lang: str | None =
     return f'<table class="pa-elig-table pa-elig-chat"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def render_documents(docs: list, query: str = "", details: bool = False) -> str:
-    """The documents table; ``details`` (admins) adds the index's chunk counts, jargon for other readers."""
+def render_documents(docs: list, query: str = "", details: bool = False, lang: str | None = None) -> str:
+    """The documents table; ``details`` (admins) adds the index's chunk counts, jargon for other readers.
+    ``lang``: the language of the headings and messages (titles and file names stay as they are)."""
     needle = (query or "").strip().lower()
     rows = [d for d in docs if needle in d.title.lower() or needle in d.doc_id.lower()]
     if not rows:
-        return '<p class="pa-empty">No documents match.</p>' if docs else ('<p class="pa-empty">No documents are indexed yet. Put files in the corpus folder and run '
-                                                                      '<code>python -m ingest corpus</code> (or <code>make ingest</code>); '
-                                                                      'admins can also upload them here.</p>')
+        if docs:
+            return f'<p class="pa-empty">{esc(tr("docs.none_match", lang))}</p>'
+        message = esc(tr("docs.none_indexed", lang, command="{command}", make="{make}"))
+        return '<p class="pa-empty">' + message.format(command="<code>python -m ingest corpus</code>", make="<code>make ingest</code>") + "</p>"
+    col = {key: esc(tr(f"docs.col_{key}", lang)) for key in ("title", "type", "audience", "pages", "chunks", "indexed")}
     body = []
     for d in rows:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(d.indexed_at)) if d.indexed_at else ""
         url = html.escape(file_url(d.doc_id), quote=True)
         body.append(
             f'<tr><td class="pa-doc-title"><a href="{url}" target="_blank" rel="noopener">{esc(d.title)}</a><div class="pa-id">{esc(d.doc_id)}</div></td>'
-            f"<td data-label='Type'>{esc(label(d.doc_type))}</td><td data-label='Audience'>{esc(d.audience)}</td>"
-            f"<td class='num' data-label='Pages'>{int(d.pages)}</td>"
-            + (f"<td class='num' data-label='Chunks'>{len(d.chunk_ids)}</td>" if details else "") +
-            f"<td data-label='Indexed'>{esc(when)}</td></tr>"
+            f"<td data-label='{col['type']}'>{esc(label(d.doc_type))}</td><td data-label='{col['audience']}'>{esc(d.audience)}</td>"
+            f"<td class='num' data-label='{col['pages']}'>{int(d.pages)}</td>"
+            + (f"<td class='num' data-label='{col['chunks']}'>{len(d.chunk_ids)}</td>" if details else "") +
+            f"<td data-label='{col['indexed']}'>{esc(when)}</td></tr>"
         )
-    head = ("<tr><th scope='col'>Title</th><th scope='col'>Type</th><th scope='col'>Audience</th><th scope='col'>Pages</th>"
-            + ("<th scope='col'>Chunks</th>" if details else "") + "<th scope='col'>Last indexed</th></tr>")
-    count = f"{len(rows)} of {len(docs)} documents" if needle else f"{len(docs)} documents"
-    return (f'<div class="pa-table-wrap"><table class="pa-docs"><caption>{count}</caption><thead>{head}</thead>'
+    head = "".join(f"<th scope='col'>{col[key]}</th>" for key in ("title", "type", "audience", "pages", "chunks", "indexed")
+                   if details or key != "chunks")
+    count = tr("docs.count_of", lang, n=len(rows), total=len(docs)) if needle else tr("docs.count", lang, n=len(docs))
+    return (f'<div class="pa-table-wrap"><table class="pa-docs"><caption>{esc(count)}</caption><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')
 
 

@@ -88,7 +88,7 @@ def load_page(ctx: AppContext, request, lang: str = i18n.DEFAULT):
     return (
         header_html(ctx, name, role, note, csrf=_logout_csrf(ctx, request), lang=lang),
         *_filter_updates(docs, lang, reset=True),
-        render_documents(docs, details=access.can(role, "see_index_details")),
+        render_documents(docs, details=access.can(role, "see_index_details"), lang=lang),
         gr.update(visible=admin),
         gr.update(choices=documents.doc_choices(docs) if admin else [], value=None),
     )
@@ -118,19 +118,21 @@ def build_ui(ctx: AppContext) -> gr.Blocks:
             with gr.Tab("Ask", id="ask", elem_id="pa-tab-ask") as ask_t:
                 ask_tab = ask.build(ctx, conv, after=(after_answer, [conv], [kept, panel[0]]), lang=language)
             with gr.Tab("Documents", id="documents", elem_id="pa-tab-docs") as docs_t:
-                docs_tab = documents.build(ctx)
+                docs_tab = documents.build(ctx, lang=language)
             with gr.Tab("Eligibility", id="eligibility", elem_id="pa-tab-elig") as elig_t:
                 elig_labelled = eligibility.build(ctx, lang=language)
             with gr.Tab("Insights", id="insights", elem_id="pa-tab-insights", visible=False) as insights_tab:
                 on_insights, insights_io = insights.build(ctx)  # staff and admins only (shown on load)
         insights_tab.select(on_insights, **insights_io)
-        labelled = [language, ask_t, docs_t, elig_t, insights_tab, *ask_tab.labelled, *elig_labelled]
+        labelled = [language, ask_t, docs_t, elig_t, insights_tab, *ask_tab.labelled, *elig_labelled,
+                    *conversations.labelled_components(panel), docs_tab.search]
 
         def relabel(lang: str) -> list:
             t = lambda key: i18n.t(key, lang)  # noqa: E731
             return [gr.update(value=lang, label=t("app.language")),
                     *[gr.update(label=t(key)) for key in ("tab.ask", "tab.documents", "tab.eligibility", "tab.insights")],
-                    *ask.relabel(lang), *eligibility.relabel(lang)]
+                    *ask.relabel(lang), *eligibility.relabel(lang), *conversations.relabel(panel, lang),
+                    *documents.relabel(lang)]
 
         def on_insights_access(request: gr.Request):
             return gr.update(visible=access.can(role_of(ctx, request), "see_insights"))
@@ -139,22 +141,23 @@ def build_ui(ctx: AppContext) -> gr.Blocks:
             lang = choose_language(stored, request)
             return (*load_page(ctx, request, lang), *relabel(lang))
 
-        def on_language(lang, request: gr.Request):
-            """The selector: every label at once, the header, the filters' "Any"; kept for this browser."""
+        def on_language(lang, query, request: gr.Request):
+            """The selector: every label at once, the header, the filters' "Any", the documents list; kept for this browser."""
             lang = lang if lang in i18n.UI_LANGUAGES else i18n.DEFAULT
             role = role_of(ctx, request)
             docs, note = _documents(ctx, role, lang)
             head = header_html(ctx, getattr(request, "username", None), role, note, csrf=_logout_csrf(ctx, request), lang=lang)
-            return (head, *_filter_updates(docs, lang, reset=False), lang, *relabel(lang))
+            table = render_documents(docs, query, details=access.can(role, "see_index_details"), lang=lang)
+            return (head, *_filter_updates(docs, lang, reset=False), table, lang, *relabel(lang))
 
         def on_resume(kept, request: gr.Request):
             return conversations.on_page_load(ctx, kept, request)
 
-        conversations.wire(ctx, panel, ask_tab.chat, conv, kept)
+        conversations.wire(ctx, panel, ask_tab.chat, conv, kept, lang=language)
         filters = [ask_tab.programme, ask_tab.place, ask_tab.year, ask_tab.doc_type]
         demo.load(on_load, [kept_lang], [header, *filters, docs_tab.table, docs_tab.admin_box, docs_tab.remove_choice,
                                          *labelled], **UI_ONLY).then(None, [language], None, js=SET_DIR_JS, **UI_ONLY)
-        language.input(on_language, [language], [header, *filters, kept_lang, *labelled],
+        language.input(on_language, [language, docs_tab.search], [header, *filters, docs_tab.table, kept_lang, *labelled],
                        **UI_ONLY).then(None, [language], None, js=SET_DIR_JS, **UI_ONLY)
         demo.load(on_resume, [kept], [ask_tab.chat, conv, panel[0]], **UI_ONLY)
         demo.load(on_insights_access, None, insights_tab, **UI_ONLY)

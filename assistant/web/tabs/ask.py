@@ -101,7 +101,9 @@ def ask(ctx: AppContext, question, conv, programme, place, year, doc_type, reque
         return
     role = role_of(ctx, request)
     asked_in = reader_language(text, lang)
-    shown_in = asked_in or crosslingual.reader_language(text)  # the answer card's words: the reader's language
+    # the answer card's words: the question's language where the interface has it, else the interface's
+    shown_in = asked_in or crosslingual.reader_language(text)
+    shown_in = shown_in if i18n.base(shown_in) in i18n.UI_LANGUAGES else lang
     display = conv["display"] + [{"role": "user", "content": render_user(text)},
                                  {"role": "assistant", "content": render_status(i18n.t("status.searching", lang))}]
     index = len(display) - 1

@@ -16,24 +16,14 @@ from typing import Any
 
 import gradio as gr
 
+from assistant import i18n
 from assistant.web.context import AppContext
 from assistant.web.conversations import to_markdown, turn_of
 from assistant.web.tabs import UI_ONLY
 
-TEXT = {  # every string of the panel, in one place (for translations)
-    "panel": "Conversations",
-    "list": "Saved conversations",
-    "empty": "Newest first; select one to open it. Each question you ask is saved here.",
-    "public": "Public demo: this conversation is kept in this browser only.",
-    "rename": "New name",
-    "rename_btn": "Rename",
-    "delete_btn": "Delete",
-    "export_btn": "Export as Markdown",
-    "new": "New conversation",
-    "deleted": "Conversation deleted.",
-    "renamed": "Renamed.",
-    "pick": "Open a conversation first.",
-}
+def tx(key: str, lang: str | None = None) -> str:
+    """One string of the panel in the reader's language (``conv.*`` in assistant/locales)."""
+    return i18n.t(f"conv.{key}", lang)
 
 
 def new_conv() -> dict[str, Any]:
@@ -118,36 +108,36 @@ def after_answer(ctx: AppContext, conv: dict[str, Any] | None, request) -> tuple
     return to_browser(ctx, conv), panel_update(ctx, user_of(request), (conv or {}).get("id"))
 
 
-def open_conversation(ctx: AppContext, cid: str | None, conv: dict[str, Any] | None, request) -> tuple:
+def open_conversation(ctx: AppContext, cid: str | None, conv: dict[str, Any] | None, request, lang: str | None = None) -> tuple:
     user = user_of(request)
     if not cid or (conv and conv.get("id") == cid):
         return gr.update(), conv, gr.update(), ""
     saved = ctx.conversations.get(cid, user)
     if saved is None:
-        return gr.update(), conv, panel_update(ctx, user), "That conversation is no longer there."
+        return gr.update(), conv, gr.update(), tx("gone", lang)
     conv = restore(saved)
     return conv["display"], conv, to_browser(ctx, conv), saved["title"]
 
 
-def rename(ctx: AppContext, cid: str | None, title: str, request) -> tuple:
+def rename(ctx: AppContext, cid: str | None, title: str, request, lang: str | None = None) -> tuple:
     user = user_of(request)
     if not cid:
-        return gr.update(), TEXT["pick"]
+        return gr.update(), tx("pick", lang)
     try:
         ok = ctx.conversations.rename(cid, user, title)
     except ValueError as exc:
         return gr.update(), str(exc)
-    return panel_update(ctx, user, cid), TEXT["renamed"] if ok else TEXT["pick"]
+    return panel_update(ctx, user, cid), tx("renamed" if ok else "pick", lang)
 
 
-def delete(ctx: AppContext, cid: str | None, conv: dict[str, Any] | None, request) -> tuple:
+def delete(ctx: AppContext, cid: str | None, conv: dict[str, Any] | None, request, lang: str | None = None) -> tuple:
     user = user_of(request)
     if not cid or not ctx.conversations.delete(cid, user):
-        return gr.update(), conv, gr.update(), panel_update(ctx, user), TEXT["pick"]
+        return gr.update(), conv, gr.update(), panel_update(ctx, user), tx("pick", lang)
     if conv and conv.get("id") == cid:
         conv = new_conv()
-        return conv["display"], conv, None, panel_update(ctx, user), TEXT["deleted"]
-    return gr.update(), conv, gr.update(), panel_update(ctx, user, (conv or {}).get("id")), TEXT["deleted"]
+        return conv["display"], conv, None, panel_update(ctx, user), tx("deleted", lang)
+    return gr.update(), conv, gr.update(), panel_update(ctx, user, (conv or {}).get("id")), tx("deleted", lang)
 
 
 def export(ctx: AppContext, cid: str | None, request) -> str | None:
@@ -164,39 +154,69 @@ def export(ctx: AppContext, cid: str | None, request) -> str | None:
 
 # --- layout and wiring ------------------------------------------------------------------------
 def build(ctx: AppContext, conv: gr.State, kept: gr.BrowserState):
-    """Lay out the side panel (a ``gr.Sidebar``); returns its parts for :func:`wire`."""
-    with gr.Sidebar(label=TEXT["panel"], open=False, elem_id="pa-conversations", position="left"):
-        gr.Markdown(f"### {TEXT['panel']}")
+    """Lay out the side panel (a ``gr.Sidebar``); returns its parts for :func:`wire`, the last one the
+    ``(component, property, key)`` triples :func:`relabel` puts in the reader's language."""
+    with gr.Sidebar(label=tx("panel"), open=False, elem_id="pa-conversations", position="left") as sidebar:
+        heading = gr.Markdown(f"### {tx('panel')}")
+        labelled = [(sidebar, "label", "panel"), (heading, "value", "#panel")]  # '#': a Markdown heading
         if ctx.users is None:
-            gr.Markdown(TEXT["public"], elem_id="pa-conv-public")
-        listing = gr.Radio(label=TEXT["list"], choices=[], value=None, elem_id="pa-conv-list",
-                           info=TEXT["empty"], visible=ctx.users is not None)
+            public = gr.Markdown(tx("public"), elem_id="pa-conv-public")
+            labelled.append((public, "value", "public"))
+        listing = gr.Radio(label=tx("list"), choices=[], value=None, elem_id="pa-conv-list",
+                           info=tx("empty"), visible=ctx.users is not None)
         with gr.Group(visible=ctx.users is not None):
-            title = gr.Textbox(label=TEXT["rename"], elem_id="pa-conv-title", max_length=120)
+            title = gr.Textbox(label=tx("rename"), elem_id="pa-conv-title", max_length=120)
             with gr.Row():
-                rename_btn = gr.Button(TEXT["rename_btn"], elem_id="pa-conv-rename", size="sm")
-                delete_btn = gr.Button(TEXT["delete_btn"], elem_id="pa-conv-delete", size="sm", variant="stop")
-            export_btn = gr.DownloadButton(TEXT["export_btn"], value=None, elem_id="pa-conv-export", size="sm")
+                rename_btn = gr.Button(tx("rename_btn"), elem_id="pa-conv-rename", size="sm")
+                delete_btn = gr.Button(tx("delete_btn"), elem_id="pa-conv-delete", size="sm", variant="stop")
+            export_btn = gr.DownloadButton(tx("export_btn"), value=None, elem_id="pa-conv-export", size="sm")
         note = gr.Markdown("", elem_id="pa-conv-note")
-    return listing, title, rename_btn, delete_btn, export_btn, note
+    labelled += [(listing, "label", "list"), (listing, "info", "empty"), (title, "label", "rename"),
+                 (rename_btn, "value", "rename_btn"), (delete_btn, "value", "delete_btn"), (export_btn, "label", "export_btn")]
+    return listing, title, rename_btn, delete_btn, export_btn, note, labelled
 
 
-def wire(ctx: AppContext, parts, chat, conv: gr.State, kept: gr.BrowserState) -> None:
-    listing, title, rename_btn, delete_btn, export_btn, note = parts
+def labelled_components(parts) -> list:
+    """The panel's components :func:`relabel` updates, each once, in its order."""
+    seen: list = []
+    for component, _, _ in parts[-1]:
+        if not any(component is c for c in seen):
+            seen.append(component)
+    return seen
 
-    def on_open(cid, conv, request: gr.Request):
-        return open_conversation(ctx, cid, conv, request)
 
-    def on_rename(cid, new_title, request: gr.Request):
-        return rename(ctx, cid, new_title, request)
+def relabel(parts, lang: str) -> list:
+    """One ``gr.update`` per component of :func:`labelled_components`: its words in ``lang``."""
+    updates: list[tuple[Any, dict]] = []
+    for component, prop, key in parts[-1]:
+        value = f"### {tx(key[1:], lang)}" if key.startswith("#") else tx(key, lang)
+        for c, kw in updates:
+            if c is component:
+                kw[prop] = value
+                break
+        else:
+            updates.append((component, {prop: value}))
+    return [gr.update(**kw) for _, kw in updates]
 
-    def on_delete(cid, conv, request: gr.Request):
-        return delete(ctx, cid, conv, request)
+
+def wire(ctx: AppContext, parts, chat, conv: gr.State, kept: gr.BrowserState, lang=None) -> None:
+    """``lang``: the language selector (messages in the reader's language)."""
+    listing, title, rename_btn, delete_btn, export_btn, note, _ = parts
+    lang = lang if lang is not None else gr.State(i18n.DEFAULT)
+
+    def on_open(cid, conv, selected, request: gr.Request):
+        return open_conversation(ctx, cid, conv, request, selected)
+
+    def on_rename(cid, new_title, selected, request: gr.Request):
+        return rename(ctx, cid, new_title, request, selected)
+
+    def on_delete(cid, conv, selected, request: gr.Request):
+        return delete(ctx, cid, conv, request, selected)
 
     def on_export(cid, request: gr.Request):
         return export(ctx, cid, request)
 
-    listing.input(on_open, [listing, conv], [chat, conv, kept, title], **UI_ONLY)
-    rename_btn.click(on_rename, [listing, title], [listing, note], **UI_ONLY)
-    delete_btn.click(on_delete, [listing, conv], [chat, conv, kept, listing, note], **UI_ONLY)
+    listing.input(on_open, [listing, conv, lang], [chat, conv, kept, title], **UI_ONLY)
+    rename_btn.click(on_rename, [listing, title, lang], [listing, note], **UI_ONLY)
+    delete_btn.click(on_delete, [listing, conv, lang], [chat, conv, kept, listing, note], **UI_ONLY)
     listing.change(on_export, [listing], [export_btn], **UI_ONLY)  # the button downloads the selected one

@@ -13,7 +13,7 @@ from typing import Any
 
 import gradio as gr
 
-from assistant import access
+from assistant import access, i18n
 from assistant.roles import ROLES
 from assistant.types import DOC_TYPES
 from assistant.web import eligibility_editor as editor
@@ -30,6 +30,7 @@ class DocumentsTab:
     table: Any
     admin_box: Any
     remove_choice: Any
+    search: Any  # the search box (its words follow the reader's language: :func:`relabel`)
 
 
 # --- handlers ---------------------------------------------------------------------------------
@@ -37,9 +38,14 @@ def doc_choices(docs) -> list[tuple[str, str]]:
     return [(f"{d.title} ({d.doc_id})", d.doc_id) for d in docs]
 
 
-def search_docs(ctx: AppContext, query, request):
+def search_docs(ctx: AppContext, query, request, lang: str | None = None):
     role = role_of(ctx, request)
-    return render_documents(ctx.assistant().documents(role), query, details=access.can(role, "see_index_details"))
+    return render_documents(ctx.assistant().documents(role), query, details=access.can(role, "see_index_details"), lang=lang)
+
+
+def relabel(lang: str) -> list:
+    """The search box's words in ``lang`` (the list itself is re-rendered by the page)."""
+    return [gr.update(label=i18n.t("docs.search", lang), placeholder=i18n.t("docs.search_placeholder", lang))]
 
 
 def require_admin(ctx: AppContext, request) -> None:
@@ -271,9 +277,11 @@ def build_editor():
     return el_doc, fields, el_note, el_save, el_log
 
 
-def build(ctx: AppContext) -> DocumentsTab:
-    """Lay out the Documents tab (inside an open ``gr.Tab``) and wire its events."""
-    doc_search = gr.Textbox(label="Search by title", placeholder="e.g. Nepal", elem_id="pa-doc-search")
+def build(ctx: AppContext, lang=None) -> DocumentsTab:
+    """Lay out the Documents tab (inside an open ``gr.Tab``) and wire its events. ``lang``: the language
+    selector (the list's headings and messages; the admin panel stays English)."""
+    lang = lang if lang is not None else gr.State(i18n.DEFAULT)
+    doc_search = gr.Textbox(label=i18n.t("docs.search"), placeholder=i18n.t("docs.search_placeholder"), elem_id="pa-doc-search")
     doc_table = gr.HTML("", elem_id="pa-doc-table")
     with gr.Column(visible=False, elem_id="pa-admin", variant="panel") as admin_box:
         gr.Markdown("### Add or update a document\nSupported: " + ", ".join(uploads.supported_suffixes())
@@ -298,8 +306,8 @@ def build(ctx: AppContext) -> DocumentsTab:
         remove_log = gr.Markdown("", elem_id="pa-remove-log")
         el_doc, el_fields, el_note, el_save, el_log = build_editor()
 
-    def on_search(query, request: gr.Request):
-        return search_docs(ctx, query, request)
+    def on_search(query, selected, request: gr.Request):
+        return search_docs(ctx, query, request, selected)
 
     def on_upload(file, title, audience, doc_type, request: gr.Request):
         yield from upload(ctx, file, title, audience, doc_type, request)
@@ -324,7 +332,7 @@ def build(ctx: AppContext) -> DocumentsTab:
             return gr.update(choices=[])
         return gr.update(choices=doc_choices(ctx.assistant().documents(role)))
 
-    doc_search.change(on_search, [doc_search], [doc_table], **UI_ONLY)
+    doc_search.change(on_search, [doc_search, lang], [doc_table], **UI_ONLY)
     ingest = dict(concurrency_limit=1, concurrency_id="ingest", **UI_ONLY)
     up_btn.click(on_upload, [up_file, up_title, up_audience, up_type], [admin_log, doc_table, rm_doc, el_doc, up_file],
                  **ingest)
@@ -333,4 +341,4 @@ def build(ctx: AppContext) -> DocumentsTab:
     el_doc.change(on_pick, [el_doc], [el_note, *el_fields], trigger_mode="always_last", **UI_ONLY)  # the last pick wins
     el_save.click(on_save, [el_doc, *el_fields], [el_log], **ingest)  # not while an ingestion runs
     el_doc.focus(on_page, None, [el_doc], **UI_ONLY)  # the documents as they are now, when the admin opens the list
-    return DocumentsTab(doc_table, admin_box, rm_doc)
+    return DocumentsTab(doc_table, admin_box, rm_doc, doc_search)
