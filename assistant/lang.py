@@ -38,7 +38,7 @@ _LETTER = re.compile(r"[^\W\d_]")
 # Vietnamese letters no other candidate language writes (a strong, cheap signal on short questions).
 _VIETNAMESE = re.compile(r"[ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.I)
 _NEPALI_WORDS = re.compile(r"(छ|छन्|गर्न|सक्छ|कहिले|देखि|भयो|गरेको)")
-_PERSIAN_LETTERS = re.compile(r"[پچژگ]")
+_PERSIAN_LETTERS = re.compile(r"[پچژگکی]")  # (keheh and Farsi yeh: Arabic writes ك and ي)
 _UKRAINIAN_LETTERS = re.compile(r"[іїєґ]", re.I)
 _MALAY_GROUP = ("id", "ms")
 # English function and question words: one of them in a question keeps an unsure detection on English.

@@ -43,6 +43,8 @@ QUESTIONS = {
     "Seminar minutes ICC": "en",
     "Myanmar prison reform": "en",
     "and Viet Nam?": "en",
+    "UNAFEI در کدام کشور است؟": "fa",  # Persian letter forms (keheh, Farsi yeh), not Arabic
+    "في أي بلد يقع UNAFEI؟": "ar",
 }
 
 
@@ -227,3 +229,82 @@ def test_where_and_which_country_in_other_languages(question):
     # a region does not answer "which country"; a country, the provider included, does
     assert _countries("UNAFEI stands for the United Nations Asia and Far East Institute.") == set()
     assert _countries("The institute is located in Japan.") == {"Japan"}
+
+
+@pytest.mark.parametrize("question,slot", [
+    ("Bilakah program Nepal bermula?", "year"), ("Kailan nagsimula ang programa sa Nepal?", "year"),
+    ("Nepal programı ne zaman başladı?", "year"), ("Wanneer begon het Nepal-programma?", "year"),
+    ("Kiedy rozpoczął się program dla Nepalu?", "year"), ("네팔 프로그램은 언제 시작되었나요?", "year"),
+    ("Dove si trova l'UNAFEI?", "place"), ("UNAFEI nerede?", "place"), ("Hoeveel landen doen mee?", "number"),
+])
+def test_slots_in_more_languages(question, slot):
+    from assistant.crosslingual_answer import wanted_slots
+
+    assert wanted_slots(question) == [slot]
+
+
+def test_a_year_that_belongs_to_another_country_does_not_answer():
+    from assistant.crosslingual_answer import asked_countries, years_about_others
+
+    other = "Nepal's programme is one of two country programmes; the other is with Viet Nam, which began in 2014."
+    own = "Japan has been assisting Nepal with the reform of its criminal justice system since 2013."
+    listing = "The country programmes began in 2013 (Nepal) and 2014 (Viet Nam)."
+    assert asked_countries("Kapan program Nepal dimulai?") == {"Nepal"}
+    assert asked_countries("Depuis quand le Japon aide-t-il le Népal ?") == {"Nepal"}  # the provider left out
+    assert years_about_others(other, {"Nepal"}) and not years_about_others(own, {"Nepal"})
+    assert not years_about_others(listing, {"Nepal"}) and years_about_others(listing, {"Myanmar"})
+    assert not years_about_others("It began in 2014.", {"Nepal"})  # no place named: nothing to tell
+
+
+class _Scorer:
+    """Similarities set per sentence (what the encoder would say), as vectors on a unit circle."""
+
+    def __init__(self, sims: dict[str, float]):
+        self.sims = sims
+
+    def vectors(self, sentences):
+        import numpy as np
+
+        return np.array([[s, (1 - s * s) ** 0.5] for s in (self.sims.get(x, 0.5) for x in sentences)])
+
+    def similarity(self, a, others):
+        import numpy as np
+
+        return np.array([1.0 if a == o else 0.0 for o in others])
+
+
+class _Embedder:
+    name = "multilingual-e5-small"
+
+    def embed_query(self, texts):
+        import numpy as np
+
+        return np.array([[1.0, 0.0] for _ in texts])
+
+    embed = embed_query
+
+
+class _Backend:
+    def candidates(self, passages):
+        from assistant.text import split_sentences
+
+        return [(s, n, "") for n, p in enumerate(passages, 1) for s in split_sentences(p.text)]
+
+
+def test_when_about_a_country_quotes_the_sentence_giving_it_a_year():
+    from assistant.crosslingual_answer import draft
+    from assistant.types import Passage
+
+    other = "Nepal's programme is one of two country programmes; the other is with Viet Nam, which began in 2014."
+    vague = "The Nepal programme is carried out mainly through training courses."
+    own = "Japan has been assisting Nepal with the reform of its criminal justice system since 2013."
+    passages = [Passage(chunk_id=f"c{i}", doc_id="nepal.pdf", title="Nepal", text=t, page=1, section="", doc_type="document",
+                        audience="public", score=1.0) for i, t in enumerate((other + " " + vague, own))]
+    scorer = _Scorer({other: 0.85, vague: 0.84, own: 0.80})  # the encoder prefers the wrong two
+    out = draft("Kapan program Nepal dimulai?", passages, _Backend(), scorer, _Embedder())
+    assert not out.declined and "2013" in out.text and "2014" not in out.text and "training courses" not in out.text
+    weak = _Scorer({other: 0.85, vague: 0.84, own: 0.70})  # the right sentence too far from the question: declined
+    assert draft("Kapan program Nepal dimulai?", passages, _Backend(), weak, _Embedder()).declined
+    # a question about Viet Nam keeps the sentence that gives Viet Nam its year
+    vn = draft("Kapan program Viet Nam dimulai?", passages, _Backend(), scorer, _Embedder())
+    assert "2014" in vn.text
