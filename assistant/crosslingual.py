@@ -34,6 +34,7 @@ def keyword_weight(reader: str, docs: str = DOCS_LANGUAGE) -> float:
 
 
 _VERDICT = re.compile(r"\b(not eligible|eligible|depends)\b")
+_HEAD = re.compile(r"^Programmes for (?P<who>.+?): (?P<counts>.+) \(of (?P<total>\d+)\)\.$")
 _REMOVED = re.compile(r"^(\d+) sentence\(s\) without support in the documents were removed\.$")
 
 
@@ -53,7 +54,11 @@ def localise(answer: Answer, lang: str, docs: str = DOCS_LANGUAGE) -> Answer:
         return dataclasses.replace(answer, text=text, notices=notices)
     if answer.kind == "eligibility":
         head, _, rest = answer.text.partition("\n")
-        head = _VERDICT.sub(lambda m: i18n.verdict(m.group(1), lang), head)
+        if m := _HEAD.match(head):  # "Programmes for a prosecutor from Brazil: eligible 2, depends 1 (of 3)."
+            counts = _VERDICT.sub(lambda v: i18n.verdict(v.group(1), lang), m.group("counts"))
+            head = i18n.t("elig.programmes_for", lang, who=m.group("who"), counts=counts, total=m.group("total"))
+        else:
+            head = _VERDICT.sub(lambda m: i18n.verdict(m.group(1), lang), head)
         lines = [_VERDICT.sub(lambda m: i18n.verdict(m.group(1), lang), line, count=1) for line in rest.split("\n")] if rest else []
         return dataclasses.replace(answer, text="\n".join([head, *lines]), notices=notices)
     lead = i18n.t("answer.lead", lang)

@@ -193,6 +193,10 @@ def test_localise_decline_lead_and_verdicts():
     elig = Answer(question="q", text="Programmes for a prosecutor from Nepal: eligible 3, not eligible 4 (of 7).\n- Nepal: eligible - x [1].",
                   declined=False, citations=(), searched_for="q", kind="eligibility")
     assert "non éligible 4" in crosslingual.localise(elig, "fr").text and "- Nepal: éligible" in crosslingual.localise(elig, "fr").text
+    head = crosslingual.localise(elig, "fr").text.split("\n")[0]
+    assert head == "Programmes pour a prosecutor from Nepal : éligible 3, non éligible 4 (sur 7)."  # the heading's words too
+    assert crosslingual.localise(elig, "zh").text.split("\n")[0].endswith("（共 7 个）。")
+    assert crosslingual.localise(elig, "ja").text.startswith("Programmes for a prosecutor")  # no heading in Japanese yet
 
 
 def test_prompts_ask_for_the_reader_language():
