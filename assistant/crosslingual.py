@@ -35,6 +35,9 @@ def keyword_weight(reader: str, docs: str = DOCS_LANGUAGE) -> float:
 
 _VERDICT = re.compile(r"\b(not eligible|eligible|depends)\b")
 _HEAD = re.compile(r"^Programmes for (?P<who>.+?): (?P<counts>.+) \(of (?P<total>\d+)\)\.$")
+_CAN = re.compile(r"^Can (?P<who>.+?) take part in (?P<title>.+)\? (?P<verdict>[A-Z][a-z ]+)\.$")
+_LINE = re.compile(r"^(?P<head>- .+?: )(?P<verdict>not eligible|eligible|depends) - (?P<body>.*?)(?P<tail>\s*\[\d+\]\.?)$")
+_VERDICTS = ("eligible", "not eligible", "depends")
 _REMOVED = re.compile(r"^(\d+) sentence\(s\) without support in the documents were removed\.$")
 
 
@@ -42,6 +45,25 @@ def _notice(text: str, lang: str) -> str:
     if m := _REMOVED.match(text):
         return i18n.t("answer.removed", lang, n=m.group(1))
     return text
+
+
+def _eligibility_head(head: str, lang: str) -> str:
+    """The first line of an eligibility answer in ``lang`` ("Programmes for a prosecutor from Brazil: eligible 2,
+    depends 1 (of 3).", "Who can take part in ...:", "Can ... take part in ...? Eligible.")."""
+    if m := _HEAD.match(head):
+        counts = _VERDICT.sub(lambda v: i18n.verdict(v.group(1), lang), m.group("counts"))
+        return i18n.t("elig.programmes_for", lang, who=m.group("who"), counts=counts, total=m.group("total"))
+    if (m := _CAN.match(head)) and m.group("verdict").lower() in _VERDICTS:
+        word = i18n.verdict(m.group("verdict").lower(), lang)
+        return i18n.t("elig.can_take_part", lang, who=m.group("who"), title=m.group("title"), verdict=word[:1].upper() + word[1:])
+    return i18n.from_english(head, "elig.who_can", lang) or _VERDICT.sub(lambda v: i18n.verdict(v.group(1), lang), head)
+
+
+def _eligibility_line(line: str, lang: str) -> str:
+    """'- Title: verdict - reason; reason [n].' with the verdict and the reasons in ``lang`` (the title as it is)."""
+    if m := _LINE.match(line):
+        return m.group("head") + i18n.verdict(m.group("verdict"), lang) + " - " + i18n.reasons(m.group("body"), lang) + m.group("tail")
+    return _VERDICT.sub(lambda v: i18n.verdict(v.group(1), lang), line, count=1)
 
 
 def localise(answer: Answer, lang: str, docs: str = DOCS_LANGUAGE) -> Answer:
@@ -54,12 +76,8 @@ def localise(answer: Answer, lang: str, docs: str = DOCS_LANGUAGE) -> Answer:
         return dataclasses.replace(answer, text=text, notices=notices)
     if answer.kind == "eligibility":
         head, _, rest = answer.text.partition("\n")
-        if m := _HEAD.match(head):  # "Programmes for a prosecutor from Brazil: eligible 2, depends 1 (of 3)."
-            counts = _VERDICT.sub(lambda v: i18n.verdict(v.group(1), lang), m.group("counts"))
-            head = i18n.t("elig.programmes_for", lang, who=m.group("who"), counts=counts, total=m.group("total"))
-        else:
-            head = _VERDICT.sub(lambda m: i18n.verdict(m.group(1), lang), head)
-        lines = [_VERDICT.sub(lambda m: i18n.verdict(m.group(1), lang), line, count=1) for line in rest.split("\n")] if rest else []
+        head = _eligibility_head(head, lang)
+        lines = [_eligibility_line(line, lang) for line in rest.split("\n")] if rest else []
         return dataclasses.replace(answer, text="\n".join([head, *lines]), notices=notices)
     lead = i18n.t("answer.lead", lang)
     if lead and lead not in answer.text:

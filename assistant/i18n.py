@@ -102,3 +102,43 @@ def gradio_translations(keys: tuple[str, ...] | None = None) -> dict[str, dict[s
         table = catalogue()[code]
         out[code] = {k: v for k, v in table.items() if not k.startswith("meta.") and (keys is None or k in keys)}
     return out
+
+
+@cache
+def _english_patterns(prefix: str) -> tuple[tuple[str, re.Pattern], ...]:
+    """(key, regex) for each English string whose key starts with ``prefix``: its ``{fields}`` become named
+    groups (never spanning a ';', which joins reasons); the strings with the most fixed words first."""
+    found = []
+    for key, text in catalogue()[DEFAULT].items():
+        if key.startswith(prefix):
+            rx = re.sub(r"\\\{(\w+)\\\}", lambda m: f"(?P<{m.group(1)}>[^;]+?)", re.escape(text))
+            found.append((len(re.sub(r"\{\w+\}", "", text)), key, re.compile(f"^{rx}$")))
+    return tuple((key, rx) for _, key, rx in sorted(found, key=lambda f: -f[0]))
+
+
+def from_english(text: str, prefix: str, lang: str | None) -> str | None:
+    """``text``, written by the engine from one of the English strings under ``prefix``, re-written in
+    ``lang`` with the same field values (None when no such string produced it)."""
+    for key, rx in _english_patterns(prefix):
+        if m := rx.match(text):
+            return t(key, lang, **m.groupdict())
+    return None
+
+
+def reasons(text: str, lang: str | None) -> str:
+    """Eligibility reasons as the engine joins them ('a; b') in ``lang``: each reason re-written from its
+    ``reason.*`` string; a part no string produced stays as it is (names inside stay as the engine gives them)."""
+    if base(lang) == DEFAULT or not text:
+        return text
+    parts, out, i = text.split("; "), [], 0
+    while i < len(parts):
+        for j in range(i + 1, len(parts) + 1):  # the shortest run of parts that is one reason ("a; b" reasons exist)
+            got = from_english("; ".join(parts[i:j]), "reason.", lang)
+            if got is not None:
+                out.append(got)
+                i = j
+                break
+        else:
+            out.append(parts[i])
+            i += 1
+    return "; ".join(out)

@@ -9,7 +9,7 @@ from assistant import crosslingual, i18n
 from assistant.lang import detect
 from assistant.places import PlaceError, find_foreign_places, resolve
 from assistant.roles import match_role
-from assistant.types import Answer
+from assistant.types import Answer, AnswerSentence
 from tests.conftest import CORPUS
 
 # ---------------------------------------------------------------- language detection
@@ -312,3 +312,74 @@ def test_when_about_a_country_quotes_the_sentence_giving_it_a_year():
     # a question about Viet Nam keeps the sentence that gives Viet Nam its year
     vn = draft("Kapan program Viet Nam dimulai?", passages, _Backend(), scorer, _Embedder())
     assert "2014" in vn.text
+
+
+# ---------------------------------------------------------------- eligibility reasons in the reader's language
+def _all_reasons() -> set[str]:
+    """Every reason text the engine gives over the sample catalogue for a sweep of places, roles, topics and
+    programmes (countries developed and developing, regions, known, outside, unknown and junior roles)."""
+    from assistant.eligibility import EligibilityEngine
+
+    engine = EligibilityEngine(CORPUS / "eligibility.yaml")
+    texts = set()
+    for place in (None, "Nepal", "Brazil", "France", "Japan", "Southeast Asia", "Asia", "Africa", "Viet Nam"):
+        for role in (None, "prosecutor", "judge", "prison officer", "teacher", "astronaut", "junior police officer",
+                     "senior prosecutor"):
+            for topic in (None, "corruption", "cybercrime"):
+                for programme in (None, "senior seminar"):
+                    try:
+                        result = engine.check(place, role, topic, programme=programme, reader_role="staff")
+                    except Exception:  # a programme the catalogue does not have, an ambiguous place: not a reason
+                        continue
+                    texts |= {r.text for v in result.programmes for r in v.reasons}
+    return texts
+
+
+def test_every_reason_the_engine_gives_has_a_translation():
+    texts = _all_reasons()
+    assert len(texts) >= 25  # the sweep reaches the engine's many kinds of reason
+    kinds = set()
+    for text in texts:
+        for key, rx in i18n._english_patterns("reason."):
+            if rx.match(text):
+                kinds.add(key)
+                break
+        else:
+            raise AssertionError(f"no reason.* string produces {text!r}: add one to assistant/locales")
+        for lang in ("fr", "vi", "ar"):
+            assert i18n.reasons(text, lang) != text, (lang, text)
+    assert len(kinds) >= 12
+
+
+def test_joined_reasons_and_eligibility_lines_are_translated_whole():
+    joined = "no country was given; it is for Asia; no role was given; the roles named: police, prosecutors"
+    assert i18n.reasons(joined, "fr") == ("aucun pays n'a été indiqué ; le programme est destiné à : Asia; "
+                                          "aucune fonction n'a été indiquée ; fonctions citées : police, prosecutors")
+    assert i18n.reasons("an unknown remark; a judge fits the roles named", "es") == (
+        "an unknown remark; el cargo «judge» coincide con los cargos mencionados")  # what no string made stays
+    assert i18n.reasons(joined, "en") == joined
+    one = Answer(question="q", text="Can a judge from Peru take part in Nepal: Reform? Not eligible.\n"
+                 "- Nepal: Reform: not eligible - it is only for Nepal, not Peru; a judge fits the roles named [1].",
+                 declined=False, citations=(), searched_for="q", kind="eligibility")
+    head, line = crosslingual.localise(one, "es").text.split("\n")
+    assert head == "Participación en Nepal: Reform para a judge from Peru: No elegible."
+    assert line == "- Nepal: Reform: no elegible - es solo para: Nepal, no para Peru; el cargo «judge» coincide con los cargos mencionados [1]."
+
+
+def test_chat_table_and_eligibility_tab_show_reasons_in_the_readers_language():
+    from assistant.web.render import eligibility_rows, render_eligibility
+    from assistant.web.tabs import eligibility as tab
+
+    engine_answer = Answer(question="q", text="Programmes for a judge from Peru: not eligible 1 (of 1).\n"
+                           "- Nepal: Reform: not eligible - it is only for Nepal, not Peru [1].", declined=False, citations=(),
+                           searched_for="q", kind="eligibility",
+                           sentences=(AnswerSentence("Programmes for a judge from Peru: not eligible 1 (of 1).", ()),
+                                      AnswerSentence("Nepal: Reform: not eligible - it is only for Nepal, not Peru [1].", (1,))))
+    rows = eligibility_rows(crosslingual.localise(engine_answer, "vi"))
+    assert rows[0]["reason"] == "chương trình chỉ dành cho: Nepal, không dành cho Peru" and rows[0]["label"] == "không đủ điều kiện"
+    result = {"notices": [], "programmes": [{"title": "Nepal: Reform", "verdict": "not eligible", "format": [], "since": 2013,
+              "reasons": [{"effect": "fails", "text": "it is only for Nepal, not Peru", "clause": "Eligible countries: Nepal.",
+                           "doc_id": "programmes/nepal.pdf", "page": 2, "title": "Nepal"}]}]}
+    html = tab.localise_table(render_eligibility(tab.localise_reasons(result, "ru")), "ru")
+    assert "программа только для: Nepal, а не для Peru" in html and "Eligible countries: Nepal." in html  # clause verbatim
+    assert result["programmes"][0]["reasons"][0]["text"] == "it is only for Nepal, not Peru"  # the engine's result untouched

@@ -16,6 +16,7 @@ from assistant.types import DOC_TYPES
 from assistant.web.context import file_url
 
 _MARKER = re.compile(r"\[(\d+)\]")
+_MARKER_END = re.compile(r"\s*\[\d+\]\.?$")
 _CONTEXT_CHARS = 200  # characters of the chunk shown either side of the quoted passage
 
 
@@ -147,7 +148,10 @@ def eligibility_rows(answer) -> list[dict[str, str]] | None:
         row = m.groupdict()
         shown = lines[i] if i < len(lines) else ""
         prefix = f"- {row['title']}: "
-        row["label"] = shown[len(prefix):].split(" - ", 1)[0] if shown.startswith(prefix) else row["verdict"]
+        row["label"] = row["verdict"]
+        if shown.startswith(prefix):  # the verdict and the reasons as the reader's language shows them
+            row["label"], _, reason = shown[len(prefix):].partition(" - ")
+            row["reason"] = _MARKER_END.sub("", reason) or row["reason"]
         rows.append(row)
     return rows or None
 

@@ -35,13 +35,21 @@ def localise_table(table: str, lang: str | None) -> str:
     return out
 
 
+def localise_reasons(result: dict | None, lang: str | None) -> dict | None:
+    """A copy of an eligibility result with each reason's text in ``lang`` (the clauses stay verbatim)."""
+    if not result or i18n.base(lang) == i18n.DEFAULT:
+        return result
+    return {**result, "programmes": [{**prog, "reasons": [{**r, "text": i18n.reasons(r["text"], lang)} for r in prog["reasons"]]}
+                                     for prog in result.get("programmes", [])]}
+
+
 def check(ctx: AppContext, country, role, topic, request, lang: str | None = None) -> str:
     """The verdicts table for a country and an official's role, as the reader may see them."""
     if not (country or "").strip() and not (role or "").strip():
         return localise_table(render_eligibility(None), lang)
     try:
         result = ctx.assistant().eligibility(country, role, topic, reader_role=role_of(ctx, request))
-        return localise_table(render_eligibility(result), lang)
+        return localise_table(render_eligibility(localise_reasons(result, lang)), lang)
     except ValueError as exc:
         return render_eligibility(None, error=str(exc))
 
