@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant import access
+from assistant import access, i18n
 from assistant.eligibility_catalogue import (
     DEFAULT_CATALOGUE,
     CatalogueError,
@@ -39,6 +39,12 @@ ORDER = {"eligible": 0, "depends": 1, "not eligible": 2}
 class UnknownProgrammeError(ValueError):
     """No programme the reader may see matches the name (missing and hidden read the same)."""
 
+
+
+def _say(kind: str, **names: str) -> str:
+    """One reason behind a verdict, worded by ``reason.<kind>`` of the English locale (the same string the
+    reader's language re-writes: :func:`assistant.i18n.reasons`)."""
+    return i18n.t(f"reason.{kind}", i18n.DEFAULT, **names)
 
 @dataclass(frozen=True)
 class Reason:
@@ -191,66 +197,65 @@ class EligibilityEngine:
 
         c, barred = p.countries, p.rule("country") or p.countries
         if place is None:
-            add("country", "uncertain", f"no country was given; it is for {c.describe()}", c)
+            add("country", "uncertain", _say("no_country", desc=c.describe()), c)
         elif place.kind == "country":
             ok = c.country_ok(place.code)
             if c.any_country:
-                add("country", "meets", f"it is multi-national, not limited to one country or region, so {place.name} qualifies", c)
+                add("country", "meets", _say("multinational", place=place.name), c)
             elif c.any_developing:
                 add("country", {True: "meets", False: "fails", None: "uncertain"}[ok], {
-                    True: f"{place.name} counts as a developing country (outside the UN M49 developed regions)",
-                    False: f"{place.name} is counted among the developed countries (UN M49), and it is for developing countries",
-                    None: f"UN M49 places {place.name} in no region, so whether it counts as developing is unclear"}[ok],
+                    True: _say("developing", place=place.name),
+                    False: _say("developed", place=place.name),
+                    None: _say("no_region", place=place.name)}[ok],
                     c if ok is not False else barred)
             elif ok:
                 via = [regions()[r].name for r in c.regions if place.code in regions()[r].members]
-                add("country", "meets", f"{place.name} is in {via[0]} (UN M49)" if via else f"{place.name} is named as an eligible country", c)
+                add("country", "meets", _say("in_region", place=place.name, region=via[0]) if via else _say("named_country", place=place.name), c)
             else:
-                add("country", "fails", f"it is only for {c.describe()}, not {place.name}", barred)
+                add("country", "fails", _say("only_for", desc=c.describe(), place=place.name), barred)
         else:
             good = sorted(country_name(m) for m in place.members if c.country_ok(m))
             if len(good) == len(place.members):
-                add("country", "meets", f"every country of {place.name} qualifies" + (f" ({c.describe()})" if c.describe() != place.name else ""), c)
+                add("country", "meets", _say("every_country_desc", place=place.name, desc=c.describe()) if c.describe() != place.name else _say("every_country", place=place.name), c)
             elif not good:
-                add("country", "fails", f"it is only for {c.describe()}; no country of {place.name} qualifies", barred)
+                add("country", "fails", _say("no_country_of", desc=c.describe(), place=place.name), barred)
             else:
                 names = ", ".join(good) if len(good) <= 6 else f"{len(good)} of its {len(place.members)} countries"
-                add("country", "uncertain", f"only some countries of {place.name} qualify: {names}", c)
+                add("country", "uncertain", _say("some_countries", place=place.name, names=names), c)
         r = p.roles
         if role is None:
-            add("role", "note", f"no role was given; the roles named: {roles_named(r)}", r)
+            add("role", "note", _say("no_role", roles=roles_named(r)), r)
         elif role.key in r.roles:
-            add("role", "meets", f"a {role.text} fits the roles named", r)
+            add("role", "meets", _say("role_fits", role=role.text), r)
         elif role.key == "outside":
-            add("role", "fails", f"a {role.text} is not a criminal justice official", p.rule("role") or r)
+            add("role", "fails", _say("role_outside", role=role.text), p.rule("role") or r)
         elif role.key is None:
-            add("role", "uncertain", f"'{role.text}' is not a role I recognise; compare it with the roles named", r)
+            add("role", "uncertain", _say("role_unknown", role=role.text), r)
         else:
             effect = "uncertain" if r.illustrative else "fails"
             named = role.text if role.label.lower() in role.text.lower() else f"{role.text} ({role.label})"
-            add("role", effect, f"a {named} is not among the roles named"
-                + (", but that list is illustrative" if r.illustrative else ""), r)
+            add("role", effect, _say("role_not_named_illustrative" if r.illustrative else "role_not_named", role=named), r)
         s = p.rule("seniority")
         if s:
             targets = bool(programme) and wordlist(s.part)[-1] in wordlist(programme)
             junior = role is not None and role.senior is False
             if targets and junior:
-                add("seniority", "fails", f"the {s.part} is not for junior staff", s)
+                add("seniority", "fails", _say("senior_fails", part=s.part), s)
             elif targets and (role is None or role.senior is None):
-                add("seniority", "uncertain", f"the {s.part} needs senior or managerial responsibility; the question does not say", s)
+                add("seniority", "uncertain", _say("senior_unclear", part=s.part), s)
             elif targets:
-                add("seniority", "meets", f"a {role.text} has senior responsibility", s)
+                add("seniority", "meets", _say("senior_meets", role=role.text), s)
             elif junior:
-                add("seniority", "note", f"junior staff cannot join the {s.part}", s)
+                add("seniority", "note", _say("junior_note", part=s.part), s)
         t = p.topics
         if topic:
             if _topic_match(topic, t.keywords):
-                add("topic", "meets", f"'{topic}' is among its topics", t)
+                add("topic", "meets", _say("topic_meets", topic=topic), t)
             elif t.broad:
-                add("topic", "uncertain", f"'{topic}' is not named among its topics, which are broad", t)
+                add("topic", "uncertain", _say("topic_broad", topic=topic), t)
             else:
                 add("topic", "fails" if topic_known else "uncertain",
-                    f"'{topic}' is {'not among' if topic_known else 'not clearly one of'} its topics", t)
+                    _say("topic_not" if topic_known else "topic_unclear", topic=topic), t)
         effects = {x.effect for x in reasons}
         verdict = "not eligible" if "fails" in effects else "depends" if "uncertain" in effects else "eligible"
         return ProgrammeVerdict(p.id, p.title, verdict, tuple(reasons), p.doc_id, p.format, p.since, p.organiser)
