@@ -44,7 +44,7 @@ _REMOVED = re.compile(r"^(\d+) sentence\(s\) without support in the documents we
 def _notice(text: str, lang: str) -> str:
     if m := _REMOVED.match(text):
         return i18n.t("answer.removed", lang, n=m.group(1))
-    return text
+    return i18n.from_english(text, "note.", lang) or text
 
 
 def _eligibility_head(head: str, lang: str) -> str:

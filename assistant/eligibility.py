@@ -118,9 +118,8 @@ def _topic_match(topic: str, keywords: tuple[str, ...]) -> bool:
     return bool(t) and any((k := set(wordlist(kw)) - _STOP) and (k <= t or t <= k) for kw in keywords)
 
 
-_DEVELOPING_NOTE = ("'Developing countries' is read with the UN M49 convention (developed: Europe, Northern America, "
-                    "Japan, Australia, New Zealand); the programme document gives no list of countries.")
-_ILLUSTRATIVE_NOTE = "Clauses marked illustrative in the documents give examples, not an official statement."
+_DEVELOPING_NOTE = i18n.t("note.developing", i18n.DEFAULT)  # (re-written in the reader's language by i18n.from_english)
+_ILLUSTRATIVE_NOTE = i18n.t("note.illustrative", i18n.DEFAULT)
 
 
 class EligibilityEngine:

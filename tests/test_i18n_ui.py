@@ -26,6 +26,7 @@ def test_eligibility_table_in_each_interface_language(lang):
         assert f">{i18n.verdict(word, lang)}</span>" in html
     assert f"<th>{i18n.t('elig.col_why', lang)}</th>" in html
     assert "Prison officers may attend." in html  # the clause stays verbatim
+    assert html.count(" · " + i18n.t("elig.since", lang, year=2015) + "</div>") == 3  # under each programme's title
     if lang != "en":
         assert ">eligible</span>" not in html and "<th>Why (the clause behind it)</th>" not in html
     empty = eligibility.localise_table(render_eligibility(None), lang)

@@ -3,6 +3,8 @@ eligibility questions routed from other languages, localised answers, prompts, a
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from assistant import crosslingual, i18n
@@ -383,3 +385,10 @@ def test_chat_table_and_eligibility_tab_show_reasons_in_the_readers_language():
     html = tab.localise_table(render_eligibility(tab.localise_reasons(result, "ru")), "ru")
     assert "программа только для: Nepal, а не для Peru" in html and "Eligible countries: Nepal." in html  # clause verbatim
     assert result["programmes"][0]["reasons"][0]["text"] == "it is only for Nepal, not Peru"  # the engine's result untouched
+    from assistant.eligibility import _DEVELOPING_NOTE, _ILLUSTRATIVE_NOTE
+
+    noted = tab.localise_reasons({**result, "notices": [_ILLUSTRATIVE_NOTE, _DEVELOPING_NOTE, "I read Asia as 48 countries."]}, "zh")
+    assert noted["notices"][:2] == [i18n.t("note.illustrative", "zh"), i18n.t("note.developing", "zh")]
+    assert noted["notices"][2] == "I read Asia as 48 countries."  # a note no string made stays as it is
+    assert crosslingual.localise(dataclasses.replace(engine_answer, notices=(_ILLUSTRATIVE_NOTE,)), "fr").notices == (
+        i18n.t("note.illustrative", "fr"),)

@@ -16,6 +16,7 @@ from assistant.web.render import render_eligibility
 from assistant.web.tabs import UI_ONLY, role_of
 
 _VERDICT_SPAN = re.compile(r"(<span class='pa-verdict [^']*'>)(eligible|not eligible|depends)(</span>)")
+_SINCE = re.compile(r" · since (\d{4})</div>")  # a programme's start year under its title
 _FIXED = (  # English pieces of render_eligibility's table -> their keys
     ("<th>Programme</th>", "<th>{}</th>", "elig.col_programme"),
     ("<th>Verdict</th>", "<th>{}</th>", "elig.col_verdict"),
@@ -32,15 +33,16 @@ def localise_table(table: str, lang: str | None) -> str:
     out = _VERDICT_SPAN.sub(lambda m: m.group(1) + html.escape(i18n.verdict(m.group(2), lang)) + m.group(3), table)
     for english, pattern, key in _FIXED:
         out = out.replace(english, pattern.format(html.escape(i18n.t(key, lang))))
-    return out
+    return _SINCE.sub(lambda m: " · " + html.escape(i18n.t("elig.since", lang, year=m.group(1))) + "</div>", out)
 
 
 def localise_reasons(result: dict | None, lang: str | None) -> dict | None:
-    """A copy of an eligibility result with each reason's text in ``lang`` (the clauses stay verbatim)."""
+    """A copy of an eligibility result with its notices and each reason's text in ``lang`` (the clauses stay verbatim)."""
     if not result or i18n.base(lang) == i18n.DEFAULT:
         return result
-    return {**result, "programmes": [{**prog, "reasons": [{**r, "text": i18n.reasons(r["text"], lang)} for r in prog["reasons"]]}
-                                     for prog in result.get("programmes", [])]}
+    return {**result, "notices": [i18n.from_english(n, "note.", lang) or n for n in result.get("notices", [])],
+            "programmes": [{**prog, "reasons": [{**r, "text": i18n.reasons(r["text"], lang)} for r in prog["reasons"]]}
+                           for prog in result.get("programmes", [])]}
 
 
 def check(ctx: AppContext, country, role, topic, request, lang: str | None = None) -> str:
