@@ -27,6 +27,7 @@ def test_eligibility_table_in_each_interface_language(lang):
     assert f"<th>{i18n.t('elig.col_why', lang)}</th>" in html
     assert "Prison officers may attend." in html  # the clause stays verbatim
     assert html.count(" · " + i18n.t("elig.since", lang, year=2015) + "</div>") == 3  # under each programme's title
+    assert html.count(", " + i18n.t("answer.page", lang, n=2) + " ↗</a>") == 3  # each clause's link names its page
     if lang != "en":
         assert ">eligible</span>" not in html and "<th>Why (the clause behind it)</th>" not in html
     empty = eligibility.localise_table(render_eligibility(None), lang)

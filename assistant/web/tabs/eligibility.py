@@ -16,6 +16,7 @@ from assistant.web.render import render_eligibility
 from assistant.web.tabs import UI_ONLY, role_of
 
 _VERDICT_SPAN = re.compile(r"(<span class='pa-verdict [^']*'>)(eligible|not eligible|depends)(</span>)")
+_PAGE = re.compile(r", page (\d+) ↗</a>")  # the page of a clause's link
 _SINCE = re.compile(r" · since (\d{4})</div>")  # a programme's start year under its title
 _FIXED = (  # English pieces of render_eligibility's table -> their keys
     ("<th>Programme</th>", "<th>{}</th>", "elig.col_programme"),
@@ -33,6 +34,7 @@ def localise_table(table: str, lang: str | None) -> str:
     out = _VERDICT_SPAN.sub(lambda m: m.group(1) + html.escape(i18n.verdict(m.group(2), lang)) + m.group(3), table)
     for english, pattern, key in _FIXED:
         out = out.replace(english, pattern.format(html.escape(i18n.t(key, lang))))
+    out = _PAGE.sub(lambda m: ", " + html.escape(i18n.t("answer.page", lang, n=m.group(1))) + " ↗</a>", out)
     return _SINCE.sub(lambda m: " · " + html.escape(i18n.t("elig.since", lang, year=m.group(1))) + "</div>", out)
 
 
