@@ -83,10 +83,10 @@ table.pa-docs td.num {text-align: right}
 [dir=rtl] .pa-notice {border-left: 0; border-right: 4px solid #d97706}
 [dir=rtl] .pa-notices {margin: .3rem 1.1rem .3rem 0}
 [dir=rtl] .pa-reasons {padding-left: 0; padding-right: 18px}
-/* quotes stay in the documents' language: each paragraph takes the direction of its own text */
+/* quotes stay in the documents' language: each paragraph takes the direction (and the alignment) of its own text */
 [dir=rtl] .pa-passage {border-left: 0; border-right: 3px solid var(--border-color-accent); padding: .1rem .6rem .1rem 0 !important;
-                       unicode-bidi: plaintext}
-[dir=rtl] .pa-q, [dir=rtl] .pa-clause, [dir=rtl] .pa-text, [dir=rtl] .pa-title {unicode-bidi: plaintext}
+                       unicode-bidi: plaintext; text-align: start}
+[dir=rtl] .pa-q, [dir=rtl] .pa-clause, [dir=rtl] .pa-text, [dir=rtl] .pa-title {unicode-bidi: plaintext; text-align: start}
 @media (max-width: 640px) {[dir=rtl] .pa-header {padding-left: 0} [dir=rtl] #pa-top {padding-left: 30px}}
 .pa-elig-table {width: 100%; border-collapse: collapse}
 .pa-elig-table th, .pa-elig-table td {text-align: left; vertical-align: top; padding: 8px; border-bottom: 1px solid #e5e7eb}
