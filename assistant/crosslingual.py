@@ -16,6 +16,8 @@ import re
 
 from assistant import i18n
 from assistant.lang import detect, same_language
+from assistant.places import local_name
+from assistant.roles import local_role
 from assistant.types import Answer
 
 DOCS_LANGUAGE = "en"  # the language the indexed documents are written in (the sample corpus: English)
@@ -38,6 +40,7 @@ _HEAD = re.compile(r"^Programmes for (?P<who>.+?): (?P<counts>.+) \(of (?P<total
 _CAN = re.compile(r"^Can (?P<who>.+?) take part in (?P<title>.+)\? (?P<verdict>[A-Z][a-z ]+)\.$")
 _LINE = re.compile(r"^(?P<head>- .+?: )(?P<verdict>not eligible|eligible|depends) - (?P<body>.*?)(?P<tail>\s*\[\d+\]\.?)$")
 _VERDICTS = ("eligible", "not eligible", "depends")
+_WHO = re.compile(r"^an? (?P<role>.+?) from (?P<place>.+)$")
 _REMOVED = re.compile(r"^(\d+) sentence\(s\) without support in the documents were removed\.$")
 
 
@@ -47,15 +50,26 @@ def _notice(text: str, lang: str) -> str:
     return i18n.from_english(text, "note.", lang) or text
 
 
+def _who_in(who: str, lang: str) -> str:
+    """'a judge from Peru' as the reader's language names them ('juez (Perú)'); as it is when the role or the
+    country has no name there (a region, a role roles.yaml does not translate)."""
+    m = _WHO.match(who)
+    if not m or i18n.t("elig.who", lang) == i18n.t("elig.who", i18n.DEFAULT):  # English, or a language without it
+        return who
+    role, place = local_role(m.group("role"), lang), local_name(m.group("place"), lang)
+    return i18n.t("elig.who", lang, role=role, place=place) if role and place else who
+
+
 def _eligibility_head(head: str, lang: str) -> str:
     """The first line of an eligibility answer in ``lang`` ("Programmes for a prosecutor from Brazil: eligible 2,
     depends 1 (of 3).", "Who can take part in ...:", "Can ... take part in ...? Eligible.")."""
     if m := _HEAD.match(head):
         counts = _VERDICT.sub(lambda v: i18n.verdict(v.group(1), lang), m.group("counts"))
-        return i18n.t("elig.programmes_for", lang, who=m.group("who"), counts=counts, total=m.group("total"))
+        return i18n.t("elig.programmes_for", lang, who=_who_in(m.group("who"), lang), counts=counts, total=m.group("total"))
     if (m := _CAN.match(head)) and m.group("verdict").lower() in _VERDICTS:
         word = i18n.verdict(m.group("verdict").lower(), lang)
-        return i18n.t("elig.can_take_part", lang, who=m.group("who"), title=m.group("title"), verdict=word[:1].upper() + word[1:])
+        return i18n.t("elig.can_take_part", lang, who=_who_in(m.group("who"), lang), title=m.group("title"),
+                      verdict=word[:1].upper() + word[1:])
     return i18n.from_english(head, "elig.who_can", lang) or _VERDICT.sub(lambda v: i18n.verdict(v.group(1), lang), head)
 
 

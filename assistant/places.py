@@ -173,6 +173,28 @@ def _demonym(word: str) -> str | None:
     return None
 
 
+_GETTEXT_LOCALE = {"zh": "zh_CN", "pt": "pt_BR"}  # the catalogue a bare language code reads
+
+
+def local_name(name: str, lang: str) -> str | None:
+    """A country's name in ``lang`` from pycountry's catalogues ('Peru', 'fr' -> 'Pérou'); None for a region,
+    an unknown name or a language without a catalogue."""
+    import gettext
+
+    try:
+        place = resolve(name)
+    except PlaceError:
+        return None
+    record = pycountry.countries.get(alpha_2=place.code) if place.kind == "country" else None
+    if record is None:
+        return None
+    try:
+        tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[_GETTEXT_LOCALE.get(lang, lang)]).gettext
+    except OSError:
+        return None
+    return tr(record.name)
+
+
 @cache
 def _foreign_names() -> dict[str, frozenset[str]]:
     """Normalised country name in another language -> alpha-2 codes (pycountry's translations)."""

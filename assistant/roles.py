@@ -103,9 +103,7 @@ _NO_SPACES = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\
 @cache
 def _foreign_phrases() -> list[tuple[re.Pattern, str]]:
     """(pattern, role key) for every phrase of locales/roles.yaml, longest phrase first."""
-    from assistant.yamlfile import load_yaml
-
-    table = load_yaml(FOREIGN_FILE.read_text(encoding="utf-8"))
+    table = _foreign_table()
     phrases = {(norm(p), key) for key, by_lang in table.items() for ps in by_lang.values() for p in ps}
     out = []
     for phrase, key in sorted(phrases, key=lambda pk: -len(pk[0])):
@@ -115,6 +113,20 @@ def _foreign_phrases() -> list[tuple[re.Pattern, str]]:
         start = "" if _NO_SPACES.search(phrase) or re.search(r"[\u0600-\u06ff]", phrase) else r"(?<!\w)"
         out.append((re.compile(start + re.escape(phrase)), key))
     return out
+
+
+@cache
+def _foreign_table() -> dict[str, dict[str, list[str]]]:
+    from assistant.yamlfile import load_yaml
+
+    return load_yaml(FOREIGN_FILE.read_text(encoding="utf-8"))
+
+
+def local_role(text: str, lang: str) -> str | None:
+    """The role ``text`` names, in ``lang`` (the first name locales/roles.yaml gives it there), or None."""
+    key = match_role(text).key
+    names = _foreign_table().get(key or "", {}).get(lang) or []
+    return names[0] if names else None
 
 
 def find_foreign_role(text: str) -> tuple[int, int, str] | None:

@@ -196,7 +196,7 @@ def test_localise_decline_lead_and_verdicts():
                   declined=False, citations=(), searched_for="q", kind="eligibility")
     assert "non éligible 4" in crosslingual.localise(elig, "fr").text and "- Nepal: éligible" in crosslingual.localise(elig, "fr").text
     head = crosslingual.localise(elig, "fr").text.split("\n")[0]
-    assert head == "Programmes pour a prosecutor from Nepal : éligible 3, non éligible 4 (sur 7)."  # the heading's words too
+    assert head == "Programmes pour procureur (Népal) : éligible 3, non éligible 4 (sur 7)."  # the heading's words too
     assert crosslingual.localise(elig, "zh").text.split("\n")[0].endswith("（共 7 个）。")
     assert crosslingual.localise(elig, "ja").text.startswith("Programmes for a prosecutor")  # no heading in Japanese yet
 
@@ -364,7 +364,7 @@ def test_joined_reasons_and_eligibility_lines_are_translated_whole():
                  "- Nepal: Reform: not eligible - it is only for Nepal, not Peru; a judge fits the roles named [1].",
                  declined=False, citations=(), searched_for="q", kind="eligibility")
     head, line = crosslingual.localise(one, "es").text.split("\n")
-    assert head == "Participación en Nepal: Reform para a judge from Peru: No elegible."
+    assert head == "Participación en Nepal: Reform para juez (Perú): No elegible."
     assert line == "- Nepal: Reform: no elegible - es solo para: Nepal, no para Peru; el cargo «judge» coincide con los cargos mencionados [1]."
 
 
@@ -392,3 +392,26 @@ def test_chat_table_and_eligibility_tab_show_reasons_in_the_readers_language():
     assert noted["notices"][2] == "I read Asia as 48 countries."  # a note no string made stays as it is
     assert crosslingual.localise(dataclasses.replace(engine_answer, notices=(_ILLUSTRATIVE_NOTE,)), "fr").notices == (
         i18n.t("note.illustrative", "fr"),)
+
+
+@pytest.mark.parametrize("lang,expected", [
+    ("fr", "procureur (Népal)"), ("es", "fiscal (Nepal)"), ("ru", "прокурор, Непал"), ("zh", "检察官（尼泊尔）"),
+    ("vi", "công tố viên (Nê-pan)"), ("ar", "مدع عام (نيبال)"),
+])
+def test_who_an_eligibility_answer_is_for_in_the_readers_language(lang, expected):
+    from assistant.crosslingual import _who_in
+
+    assert _who_in("a prosecutor from Nepal", lang) == expected
+
+
+def test_who_stays_english_when_a_name_has_no_translation():
+    from assistant.crosslingual import _who_in
+    from assistant.places import local_name
+    from assistant.roles import local_role
+
+    assert _who_in("a prosecutor from Southeast Asia", "fr") == "a prosecutor from Southeast Asia"  # a region
+    assert _who_in("an astronaut from Nepal", "fr") == "an astronaut from Nepal"  # a role roles.yaml lacks
+    assert _who_in("a prosecutor from Nepal", "id") == "a prosecutor from Nepal"  # no heading strings in Indonesian
+    assert _who_in("you", "fr") == "you"
+    assert local_name("Viet Nam", "zh") == "越南" and local_name("Atlantis", "fr") is None
+    assert local_role("prison officer", "vi") == "cán bộ trại giam" and local_role("astronaut", "fr") is None
