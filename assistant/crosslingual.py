@@ -73,10 +73,16 @@ def _eligibility_head(head: str, lang: str) -> str:
     return i18n.from_english(head, "elig.who_can", lang) or _VERDICT.sub(lambda v: i18n.verdict(v.group(1), lang), head)
 
 
+def reasons(text: str, lang: str) -> str:
+    """Eligibility reasons in ``lang``, the country they name as well ('... donc le Brésil' -> 'Brésil'); roles
+    stay as the question gave them ('senior prosecutor' must keep 'senior')."""
+    return i18n.reasons(text, lang, lambda field, value: (local_name(value, lang) or value) if field == "place" else value)
+
+
 def _eligibility_line(line: str, lang: str) -> str:
     """'- Title: verdict - reason; reason [n].' with the verdict and the reasons in ``lang`` (the title as it is)."""
     if m := _LINE.match(line):
-        return m.group("head") + i18n.verdict(m.group("verdict"), lang) + " - " + i18n.reasons(m.group("body"), lang) + m.group("tail")
+        return m.group("head") + i18n.verdict(m.group("verdict"), lang) + " - " + reasons(m.group("body"), lang) + m.group("tail")
     return _VERDICT.sub(lambda v: i18n.verdict(v.group(1), lang), line, count=1)
 
 

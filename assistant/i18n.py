@@ -116,24 +116,26 @@ def _english_patterns(prefix: str) -> tuple[tuple[str, re.Pattern], ...]:
     return tuple((key, rx) for _, key, rx in sorted(found, key=lambda f: -f[0]))
 
 
-def from_english(text: str, prefix: str, lang: str | None) -> str | None:
+def from_english(text: str, prefix: str, lang: str | None, rename=None) -> str | None:
     """``text``, written by the engine from one of the English strings under ``prefix``, re-written in
-    ``lang`` with the same field values (None when no such string produced it)."""
+    ``lang`` with the same field values, or each as ``rename(field, value)`` gives it (None when no such
+    string produced the text)."""
     for key, rx in _english_patterns(prefix):
         if m := rx.match(text):
-            return t(key, lang, **m.groupdict())
+            values = m.groupdict()
+            return t(key, lang, **({k: rename(k, v) for k, v in values.items()} if rename else values))
     return None
 
 
-def reasons(text: str, lang: str | None) -> str:
+def reasons(text: str, lang: str | None, rename=None) -> str:
     """Eligibility reasons as the engine joins them ('a; b') in ``lang``: each reason re-written from its
-    ``reason.*`` string; a part no string produced stays as it is (names inside stay as the engine gives them)."""
+    ``reason.*`` string (``rename``: see :func:`from_english`); a part no string produced stays as it is."""
     if base(lang) == DEFAULT or not text:
         return text
     parts, out, i = text.split("; "), [], 0
     while i < len(parts):
         for j in range(i + 1, len(parts) + 1):  # the shortest run of parts that is one reason ("a; b" reasons exist)
-            got = from_english("; ".join(parts[i:j]), "reason.", lang)
+            got = from_english("; ".join(parts[i:j]), "reason.", lang, rename)
             if got is not None:
                 out.append(got)
                 i = j

@@ -365,7 +365,7 @@ def test_joined_reasons_and_eligibility_lines_are_translated_whole():
                  declined=False, citations=(), searched_for="q", kind="eligibility")
     head, line = crosslingual.localise(one, "es").text.split("\n")
     assert head == "Participación en Nepal: Reform para juez (Perú): No elegible."
-    assert line == "- Nepal: Reform: no elegible - es solo para: Nepal, no para Peru; el cargo «judge» coincide con los cargos mencionados [1]."
+    assert line == "- Nepal: Reform: no elegible - es solo para: Nepal, no para Perú; el cargo «judge» coincide con los cargos mencionados [1]."
 
 
 def test_chat_table_and_eligibility_tab_show_reasons_in_the_readers_language():
@@ -378,12 +378,12 @@ def test_chat_table_and_eligibility_tab_show_reasons_in_the_readers_language():
                            sentences=(AnswerSentence("Programmes for a judge from Peru: not eligible 1 (of 1).", ()),
                                       AnswerSentence("Nepal: Reform: not eligible - it is only for Nepal, not Peru [1].", (1,))))
     rows = eligibility_rows(crosslingual.localise(engine_answer, "vi"))
-    assert rows[0]["reason"] == "chương trình chỉ dành cho: Nepal, không dành cho Peru" and rows[0]["label"] == "không đủ điều kiện"
+    assert rows[0]["reason"] == "chương trình chỉ dành cho: Nepal, không dành cho Pê-ru" and rows[0]["label"] == "không đủ điều kiện"
     result = {"notices": [], "programmes": [{"title": "Nepal: Reform", "verdict": "not eligible", "format": [], "since": 2013,
               "reasons": [{"effect": "fails", "text": "it is only for Nepal, not Peru", "clause": "Eligible countries: Nepal.",
                            "doc_id": "programmes/nepal.pdf", "page": 2, "title": "Nepal"}]}]}
     html = tab.localise_table(render_eligibility(tab.localise_reasons(result, "ru")), "ru")
-    assert "программа только для: Nepal, а не для Peru" in html and "Eligible countries: Nepal." in html  # clause verbatim
+    assert "программа только для: Nepal, а не для Перу" in html and "Eligible countries: Nepal." in html  # clause verbatim
     assert result["programmes"][0]["reasons"][0]["text"] == "it is only for Nepal, not Peru"  # the engine's result untouched
     from assistant.eligibility import _DEVELOPING_NOTE, _ILLUSTRATIVE_NOTE
 
@@ -415,3 +415,11 @@ def test_who_stays_english_when_a_name_has_no_translation():
     assert _who_in("you", "fr") == "you"
     assert local_name("Viet Nam", "zh") == "越南" and local_name("Atlantis", "fr") is None
     assert local_role("prison officer", "vi") == "cán bộ trại giam" and local_role("astronaut", "fr") is None
+
+
+def test_reasons_name_the_country_in_the_readers_language_and_keep_the_role_as_asked():
+    text = "it is multi-national, not limited to one country or region, so Brazil qualifies; a senior prosecutor has senior responsibility"
+    fr = crosslingual.reasons(text, "fr")
+    assert fr.startswith("programme multinational") and "Brésil est donc admissible" in fr
+    assert "« senior prosecutor »" in fr  # the role as the question gave it ('senior' is the point of this reason)
+    assert crosslingual.reasons("it is only for South-eastern Asia, not Brazil", "zh") == "该项目仅面向：South-eastern Asia，不包括巴西"

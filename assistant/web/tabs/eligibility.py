@@ -10,7 +10,7 @@ import re
 
 import gradio as gr
 
-from assistant import i18n
+from assistant import crosslingual, i18n
 from assistant.web.context import AppContext
 from assistant.web.render import render_eligibility
 from assistant.web.tabs import UI_ONLY, role_of
@@ -43,7 +43,7 @@ def localise_reasons(result: dict | None, lang: str | None) -> dict | None:
     if not result or i18n.base(lang) == i18n.DEFAULT:
         return result
     return {**result, "notices": [i18n.from_english(n, "note.", lang) or n for n in result.get("notices", [])],
-            "programmes": [{**prog, "reasons": [{**r, "text": i18n.reasons(r["text"], lang)} for r in prog["reasons"]]}
+            "programmes": [{**prog, "reasons": [{**r, "text": crosslingual.reasons(r["text"], lang)} for r in prog["reasons"]]}
                            for prog in result.get("programmes", [])]}
 
 
