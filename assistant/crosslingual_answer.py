@@ -32,7 +32,7 @@ MARGIN = 0.012  # a second sentence joins the answer within this of the best one
 _SLOT_WORDS = {
     "year": r"quand|depuis quand|quelle année|en quelle année|cuándo|desde cuándo|qué año|en qué año|quando|desde quando|"
             r"que ano|em que ano|wann|seit wann|welchem jahr|khi nào|năm nào|từ năm|từ bao giờ|kapan|sejak kapan|tahun berapa|"
-            r"bilakah|\bbila\b|kailan|anong taon|ne zaman|hangi yıl|wanneer|welk jaar|kiedy|w którym roku|od kiedy|"
+            r"bilakah|kailan|anong taon|ne zaman|hangi yıl|wanneer|welk jaar|kiedy|w którym roku|od kiedy|"
             r"in che anno|quale anno|\blini\b|mwaka gani|언제|몇 년|коли|з якого року|چه زمانی|چه سالی|"
             r"когда|с какого года|в каком году|متى|منذ متى|أي عام|أي سنة|哪一年|哪年|何时|什么时候|何年|いつ|เมื่อไร|เมื่อไหร่|"
             r"ปีใด|ปีไหน|कब|किस वर्ष|किस साल|कुन वर्ष|कहिले",
