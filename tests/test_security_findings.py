@@ -152,6 +152,24 @@ def test_sign_in_and_sign_out_need_csrf_tokens(site):
     assert c.get("/api/documents").status_code == 401
 
 
+def test_sign_in_page_and_its_messages_in_the_browsers_language(site):
+    from assistant import i18n
+
+    c = TestClient(_app(site))
+    fr = c.get("/login", headers={"accept-language": "fr-CH, fr;q=0.9, en;q=0.5"})
+    assert '<html lang="fr" dir="ltr">' in fr.text and ">Se connecter</button>" in fr.text and "Mot de passe" in fr.text
+    page = c.get("/login", headers={"accept-language": "ar"})
+    csrf = re.search(r'name="csrf" value="([^"]*)"', page.text).group(1)
+    wrong = c.post("/login", data={"name": "nobody-ar", "password": "x", "csrf": csrf}, headers={"accept-language": "ar"},
+                   follow_redirects=False)
+    assert wrong.status_code == 401 and '<html lang="ar" dir="rtl">' in wrong.text
+    assert i18n.t("signin.wrong", "ar") in wrong.text and "Wrong name or password" not in wrong.text
+    expired = c.post("/login", data={"name": "nobody-vi", "password": "x", "csrf": "stale"}, headers={"accept-language": "vi"},
+                     follow_redirects=False)
+    assert expired.status_code == 403 and i18n.t("signin.expired", "vi") in expired.text
+    assert "Sign in</button>" in c.get("/login", headers={"accept-language": "ja"}).text  # no Japanese interface: English
+
+
 # --- [medium] a sidecar that makes a programme staff -----------------------------------------------
 def test_sidecar_staff_programme_is_hidden_from_eligibility(site, client):
     manifest_audience = client.app.state.ctx.assistant().manifest.docs[HIDDEN_DOC].audience

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
+from assistant import i18n
 from assistant.web.context import SESSION_COOKIE, AppContext
 from assistant.web.models import TokenIn, TokenOut
 from assistant.web.pages import login_html, logout_html
@@ -31,8 +32,10 @@ def router(ctx: AppContext) -> APIRouter:
     r = APIRouter()
 
     def login_form(request: Request, error: str = "", name: str = "", status: int = 200) -> HTMLResponse:
+        """The form in the browser's language; ``error``: a ``signin.*`` key."""
         token = secrets.token_urlsafe(24)
-        response = HTMLResponse(login_html(error, name, token), status)
+        lang = i18n.pick_language(request.headers.get("accept-language"))
+        response = HTMLResponse(login_html(i18n.t(error, lang) if error else "", name, token, lang), status)
         response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login",
                             secure=request.url.scheme == "https")
         return response
@@ -67,12 +70,11 @@ def router(ctx: AppContext) -> APIRouter:
         if ctx.users is None:
             return RedirectResponse("/", status_code=303)
         if not _same(csrf, request.cookies.get(CSRF_COOKIE)):
-            return login_form(request, "The sign-in form had expired. Please try again.", name, 403)
+            return login_form(request, "signin.expired", name, 403)
         try:
             user = await run_in_threadpool(ctx.signin.attempt, request, name, password)
         except SignInError as exc:
-            message = {429: "Too many failed sign-ins. Wait a minute and try again.",
-                       503: "Too many sign-ins at once. Try again in a moment."}.get(exc.status, "Wrong name or password.")
+            message = {429: "signin.too_many", 503: "signin.busy"}.get(exc.status, "signin.wrong")
             return login_form(request, message, name, exc.status)
         response = RedirectResponse("/", status_code=303)
         response.set_cookie(SESSION_COOKIE, ctx.issue(user), max_age=int(ctx.tokens.ttl_s),
